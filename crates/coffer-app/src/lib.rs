@@ -1,1 +1,97 @@
+//! Coffer's application layer: one use case per module, each a short imperative
+//! shell around the pure core: parse → lock the account → plan (core) → persist →
+//! commit. The CLI, the HTTP API and the web UI all call these and nothing else.
+//!
+//! **All-or-nothing.** Every use case runs in one store transaction.
+//! **Idempotent.** Every mutating use case takes an optional idempotency key: the
+//! same key and input return the original result; the same key with different
+//! input is an `idempotency_conflict`.
+//! **Every write has a form that joins the caller's transaction** (`*_in_tx`), so
+//! several use cases, or many charges, can commit once.
+//!
+//! # Layout
+//! - [`error`]: [`AppError`] and its stable codes.
+//! - [`clock`], [`tz`]: time as an input; calendar questions in an account's zone.
+//! - [`journal`]: appending entries with the per-account hash chain.
+//! - [`idempotency`], [`input`]: keys, fingerprints, parsing raw input with field names.
+//! - [`use_cases`]: the use cases.
+//! - [`verify`]: recomputes every balance and checks every invariant.
+//! - [`demo`]: realistic demo data.
 
+pub mod clock;
+pub mod codes;
+pub mod demo;
+pub mod error;
+pub mod idempotency;
+pub mod input;
+pub mod journal;
+pub mod snapshot;
+pub mod tz;
+pub mod use_cases;
+pub mod verify;
+
+use std::sync::Arc;
+
+use coffer_core::card::BonusTiers;
+use coffer_core::policy::DeductionPolicy;
+use coffer_core::time::Timestamp;
+use coffer_store::Store;
+
+pub use error::{AppError, AppResult, ErrorCode};
+
+/// Settings the use cases need. Defaults follow DOMAIN.md's decisions.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub policy: DeductionPolicy,
+    pub bonus_tiers: BonusTiers,
+    /// Prepaid-card validity from purchase, in months (DOMAIN §6: 12).
+    pub card_validity_months: i32,
+    /// Failed activation-code attempts allowed per account per hour.
+    pub code_failures_per_hour: u32,
+    /// The key activation codes are hashed under (HMAC-SHA256).
+    pub code_key: Vec<u8>,
+}
+
+impl AppConfig {
+    pub fn with_code_key(code_key: Vec<u8>) -> AppConfig {
+        AppConfig {
+            policy: DeductionPolicy::v1(),
+            bonus_tiers: BonusTiers::published(),
+            card_validity_months: 12,
+            code_failures_per_hour: 10,
+            code_key,
+        }
+    }
+}
+
+/// The application: a store, settings and a clock.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<AppConfig>,
+    pub clock: Arc<dyn clock::Clock>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn clock::Clock>) -> App {
+        App { store, config: Arc::new(config), clock }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Runs `f` in one write transaction and commits it if `f` succeeds.
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
+        let mut tx = self.store.begin_write()?;
+        let value = f(tx.as_mut())?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` against a read view.
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn coffer_store::Reads) -> AppResult<T>) -> AppResult<T> {
+        let mut view = self.store.read()?;
+        f(view.as_mut())
+    }
+}

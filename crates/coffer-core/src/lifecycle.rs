@@ -275,8 +275,9 @@ pub struct ReversalPlan {
 
 /// Reverses a charge (DOMAIN §8): each deduction goes back to its instrument. An
 /// instrument that has since expired gets the money and immediately writes it off
-/// again. The arrears part first reduces what is owed now; whatever was repaid
-/// since becomes cash, so arrears never turn positive.
+/// again. The cash and arrears parts together first reduce what is owed now (any
+/// cash credit repays arrears first); the rest becomes cash, so arrears never turn
+/// positive and an account never holds cash while it owes.
 pub fn plan_reversal(
     deductions: &[Deduction],
     instruments: &[InstrumentNow],
@@ -288,16 +289,15 @@ pub fn plan_reversal(
     let mut revived = Vec::new();
     let mut written_off = Vec::new();
     let mut total = 0i64;
+    // Money that came from cash or arrears returns as one sum: it first reduces what
+    // is owed now, like any cash credit, and only the rest becomes cash.
+    let mut cash_or_arrears = 0i64;
     for d in deductions {
         let amount = d.amount.minor();
         total += amount;
         match d.source {
-            Source::Arrears => {
-                let back = owed_minor.clamp(0, amount);
-                postings.push(Posting::new(Book::Arrears, 0, back));
-                postings.push(Posting::new(Book::Cash, 0, amount - back));
-            }
-            Source::Cash | Source::CloudAccount => {
+            Source::Arrears | Source::Cash => cash_or_arrears += amount,
+            Source::CloudAccount => {
                 let (book, id) = Book::of_source(d.source);
                 postings.push(Posting::new(book, id, amount));
             }
@@ -318,6 +318,9 @@ pub fn plan_reversal(
             }
         }
     }
+    let back_to_arrears = owed_minor.clamp(0, cash_or_arrears);
+    postings.push(Posting::new(Book::Arrears, 0, back_to_arrears));
+    postings.push(Posting::new(Book::Cash, 0, cash_or_arrears - back_to_arrears));
     postings.push(Posting::new(Book::Revenue, 0, -total));
     ReversalPlan {
         entry: JournalEntry::new(EntryKind::ChargeReversed, postings, memo),

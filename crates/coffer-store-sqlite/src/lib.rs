@@ -1,1 +1,176 @@
+//! The embedded SQLite store.
+//!
+//! The database runs in WAL mode with `synchronous=FULL`, so a committed write
+//! transaction survives power loss. Write transactions start with `BEGIN IMMEDIATE`:
+//! the write lock is taken before the first read, so two processes on one file
+//! serialize instead of failing with a lock upgrade error halfway through.
+//!
+//! # Layout
+//! - `migrations/`: the schema, applied in order on open (tracked by `user_version`).
+//! - [`reads`]: queries, shared by read views and write transactions.
+//! - [`writes`]: the write half of [`coffer_store::WriteTx`].
+//! - [`rows`]: conversions between columns and core types.
+
+mod reads;
+mod rows;
+mod writes;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reader connections kept open for reuse; more are opened on demand.
+const READERS_KEPT: usize = 4;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let writer = connect(path)?;
+        migrate(&writer)?;
+        Ok(SqliteStore { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn take_reader(&self) -> StoreResult<Connection> {
+        let pooled = lock(&self.readers).pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => connect(&self.path),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut readers = lock(&self.readers);
+        if readers.len() < READERS_KEPT {
+            readers.push(conn);
+        }
+    }
+}
+
+/// A poisoned mutex only means another thread panicked while holding it; the
+/// connection itself rolls back any open transaction on the next `BEGIN`.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(map_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;",
+    )
+    .map_err(map_err)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+    let result = (|| {
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
+        let applied = usize::try_from(version).unwrap_or(0);
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            conn.execute_batch(sql).map_err(map_err)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", idx + 1)).map_err(map_err)?;
+        }
+        Ok(())
+    })();
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    conn.execute_batch(end).map_err(map_err)?;
+    result
+}
+
+/// Maps engine errors onto the port's: constraint names survive so callers can tell
+/// which backstop fired.
+pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match &e {
+        rusqlite::Error::SqliteFailure(inner, msg) => match inner.code {
+            ErrorCode::ConstraintViolation => {
+                StoreError::Conflict { constraint: msg.clone().unwrap_or_else(|| "constraint".into()) }
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
+            _ => StoreError::Backend(e.to_string()),
+        },
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
+        let conn = self.take_reader()?;
+        Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
+    }
+
+    fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
+        let conn = lock(&self.writer);
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        Ok(Box::new(SqliteWriteTx { conn, open: true }))
+    }
+
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// A read view: a pooled connection. Each query sees the last committed state.
+pub(crate) struct ReadView<'a> {
+    store: &'a SqliteStore,
+    conn: Option<Connection>,
+}
+
+impl Drop for ReadView<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.store.give_back(conn);
+        }
+    }
+}
+
+impl ReadView<'_> {
+    pub(crate) fn conn(&mut self) -> &Connection {
+        match &self.conn {
+            Some(c) => c,
+            None => unreachable!("the connection is taken only on drop"),
+        }
+    }
+}
+
+pub(crate) struct SqliteWriteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    open: bool,
+}
+
+impl SqliteWriteTx<'_> {
+    pub(crate) fn conn(&mut self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Drop for SqliteWriteTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Rolling back can only fail if the transaction is already gone.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
 

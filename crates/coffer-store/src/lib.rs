@@ -1,1 +1,113 @@
+//! The storage port: the traits every Coffer store engine implements and the records
+//! they exchange.
+//!
+//! **Adapters persist; they never decide.** Every money outcome arrives here already
+//! planned by `coffer-core`. Engines back the core up with constraints (non-negative
+//! customer balances, unique idempotency keys and external ids) and report a broken
+//! constraint as [`StoreError::Conflict`].
+//!
+//! **One billing account per write.** Every table holding account data carries the
+//! billing account id, and every write transaction a use case opens touches one
+//! billing account (plus global catalogues such as activation codes).
+//!
+//! # Layout
+//! - [`records`]: what goes in and comes out.
+//! - [`Store`], [`Reads`], [`WriteTx`]: the port.
 
+pub mod records;
+
+use coffer_core::card::CardStatus;
+use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
+use coffer_core::journal::Book;
+use coffer_core::time::Timestamp;
+use coffer_core::voucher::VoucherStatus;
+use coffer_core::workspace::Workspace;
+use records::*;
+
+/// What went wrong in an engine.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A constraint refused the write (the core should have prevented it, or a
+    /// concurrent writer got there first).
+    #[error("store constraint refused the write: {constraint}")]
+    Conflict { constraint: String },
+    /// The database stayed locked longer than the busy timeout.
+    #[error("store is busy")]
+    Busy,
+    /// Stored data that no longer parses into domain types.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("store backend error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A store engine: hands out read views and write transactions.
+pub trait Store: Send + Sync {
+    /// A consistent read view.
+    fn read(&self) -> StoreResult<Box<dyn Reads + '_>>;
+    /// A write transaction. Writers are serialized per billing account (SQLite: one
+    /// writer at a time). Dropping it without [`WriteTx::commit`] rolls back.
+    fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>>;
+    /// The engine's name, for logs and `coffer verify`.
+    fn engine(&self) -> &'static str;
+}
+
+/// Queries, available in read views and inside write transactions.
+pub trait Reads {
+    fn account(&mut self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    fn accounts(&mut self) -> StoreResult<Vec<AccountRecord>>;
+    fn workspace(&mut self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
+    fn workspaces_of(&mut self, account: AccountId) -> StoreResult<Vec<Workspace>>;
+    fn book_balance(&mut self, account: AccountId, book: Book, instrument_id: i64) -> StoreResult<i64>;
+    fn ledger_balances(&mut self, account: AccountId) -> StoreResult<Vec<LedgerBalance>>;
+    fn vouchers_of(&mut self, account: AccountId, status: Option<VoucherStatus>) -> StoreResult<Vec<VoucherRecord>>;
+    fn voucher(&mut self, account: AccountId, id: VoucherId) -> StoreResult<Option<VoucherRecord>>;
+    fn cards_of(&mut self, account: AccountId, status: Option<CardStatus>) -> StoreResult<Vec<CardRecord>>;
+    fn card(&mut self, account: AccountId, id: CardId) -> StoreResult<Option<CardRecord>>;
+    /// Active vouchers whose window ended at or before `now`, across accounts.
+    fn vouchers_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<(AccountId, VoucherId)>>;
+    fn cards_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<(AccountId, CardId)>>;
+    fn charge(&mut self, account: AccountId, id: ChargeId) -> StoreResult<Option<ChargeRecord>>;
+    fn charge_by_bill(&mut self, workspace: &WorkspaceId, bill: &BillId) -> StoreResult<Option<ChargeRecord>>;
+    fn charges_of(&mut self, account: AccountId, page: &PageQuery) -> StoreResult<Vec<ChargeRecord>>;
+    fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    fn code_by_hash(&mut self, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
+    fn code_batch(&mut self, id: CodeBatchId) -> StoreResult<Option<CodeBatchRecord>>;
+    fn failed_attempts_since(&mut self, account: AccountId, since: Timestamp) -> StoreResult<u32>;
+    fn cash_credit_by_external(&mut self, source: &str, external_id: &str) -> StoreResult<Option<CashCreditRecord>>;
+    /// Postings on the customer books (cash, arrears, vouchers, cards), oldest first.
+    fn statement_lines(&mut self, account: AccountId, page: &PageQuery) -> StoreResult<Vec<StatementLine>>;
+    /// Every journal transaction of an account with its postings, in sequence order.
+    fn journal_of(&mut self, account: AccountId, after_seq: i64, limit: u32) -> StoreResult<Vec<JournalTxRecord>>;
+    fn journal_tx(&mut self, account: AccountId, id: JournalTxId) -> StoreResult<Option<JournalTxRecord>>;
+}
+
+/// One write transaction. Every method joins it; nothing is visible to others until
+/// [`WriteTx::commit`] returns, and then it is durable.
+pub trait WriteTx: Reads {
+    fn insert_account(&mut self, new: &NewAccount) -> StoreResult<AccountId>;
+    /// Reads an account and, on engines that need it, locks it until commit.
+    fn lock_account(&mut self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    fn set_arrears_limit(&mut self, id: AccountId, limit_minor: Option<i64>) -> StoreResult<()>;
+    fn upsert_workspace(&mut self, workspace: &Workspace, at: Timestamp) -> StoreResult<()>;
+    fn delete_workspace(&mut self, id: &WorkspaceId) -> StoreResult<()>;
+    fn insert_voucher(&mut self, new: &NewVoucher) -> StoreResult<VoucherId>;
+    fn set_voucher_status(&mut self, account: AccountId, id: VoucherId, status: VoucherStatus) -> StoreResult<()>;
+    fn insert_card(&mut self, new: &NewCard) -> StoreResult<CardId>;
+    fn set_card_status(&mut self, account: AccountId, id: CardId, status: CardStatus) -> StoreResult<()>;
+    /// Appends an entry: records the transaction, applies every posting to its book
+    /// and records the balance after it, and moves the account's chain head.
+    fn append_journal(&mut self, new: &NewJournalTx) -> StoreResult<JournalTxId>;
+    fn insert_charge(&mut self, new: &NewCharge) -> StoreResult<ChargeId>;
+    fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, reversal: &ChargeReversal) -> StoreResult<()>;
+    fn put_idempotency(&mut self, record: &IdempotencyRecord) -> StoreResult<()>;
+    fn insert_code_batch(&mut self, new: &NewCodeBatch) -> StoreResult<CodeBatchId>;
+    fn insert_code(&mut self, batch: CodeBatchId, code_hash: &str) -> StoreResult<()>;
+    fn mark_code_redeemed(&mut self, code_id: i64, account: AccountId, voucher: VoucherId, at: Timestamp) -> StoreResult<()>;
+    fn record_failed_attempt(&mut self, account: AccountId, at: Timestamp) -> StoreResult<()>;
+    fn insert_cash_credit(&mut self, new: &NewCashCredit) -> StoreResult<()>;
+    /// Makes everything durable (SQLite: synchronous=FULL; PostgreSQL: synchronous_commit).
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+}

@@ -1,0 +1,14 @@
+//! The use cases, one per module. Each public `App` method opens one transaction;
+//! each `*_in_tx` function joins the caller's.
+
+pub mod accounts;
+pub mod adjustments;
+pub mod cards;
+pub mod cash;
+pub mod charges;
+pub mod expiry;
+pub mod reversal;
+pub mod statements;
+pub mod voucher_codes;
+pub mod vouchers;
+pub mod workspaces;

@@ -1,0 +1,141 @@
+//! Activation codes (DOMAIN §5): operators generate batches; customers redeem one
+//! code into their account. Codes are stored only as keyed hashes and shown once.
+//! Failed attempts are counted per account and throttled.
+
+use coffer_core::code::{ActivationCode, CodeFormatError};
+use coffer_core::ids::{AccountId, CodeBatchId, VoucherId};
+use coffer_core::lifecycle::voucher_activation_entry;
+use coffer_core::time::{Timestamp, WindowPosition};
+use coffer_store::records::{CodeBatchRecord, CodeStatus, NewCodeBatch, NewVoucher, VoucherOrigin, VoucherRecord};
+use coffer_store::{StoreError, WriteTx};
+
+use super::vouchers::{kind, voucher_not_found, ValidityInput};
+use crate::codes::{code_hash, random_code};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::{input, journal, App};
+
+/// The most codes one batch may hold.
+pub const BATCH_MAX: u32 = 10_000;
+const HOUR_MS: i64 = 3_600_000;
+
+pub struct GenerateCodes<'a> {
+    pub kind: &'a str,
+    pub face_value_minor: i64,
+    pub currency: &'a str,
+    pub validity: ValidityInput,
+    pub count: u32,
+    pub memo: &'a str,
+}
+
+/// A new batch and its plain codes. The codes exist nowhere else: show them once.
+pub struct GeneratedCodes {
+    pub batch: CodeBatchRecord,
+    pub codes: Vec<ActivationCode>,
+}
+
+impl App {
+    pub fn generate_codes(&self, req: &GenerateCodes<'_>) -> AppResult<GeneratedCodes> {
+        let kind = kind(req.kind)?;
+        let face_value = input::amount("face_value_minor", req.face_value_minor)?;
+        let currency = input::currency("currency", req.currency)?;
+        let validity = req.validity.parse()?;
+        if req.count == 0 || req.count > BATCH_MAX {
+            return Err(AppError::invalid("count", format!("must be 1 to {BATCH_MAX}")));
+        }
+        let now = self.now();
+        let new = NewCodeBatch { kind, face_value, currency, validity, count: req.count, memo: req.memo.trim().to_owned(), created_at: now };
+        let key = self.config.code_key.clone();
+        self.write(|tx| {
+            let id = tx.insert_code_batch(&new)?;
+            let mut codes = Vec::with_capacity(req.count as usize);
+            while codes.len() < req.count as usize {
+                let code = random_code();
+                match tx.insert_code(id, &code_hash(&key, &code)) {
+                    Ok(()) => codes.push(code),
+                    // A 75-bit collision is astronomically unlikely; draw again if it happens.
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(GeneratedCodes { batch: CodeBatchRecord { id, batch: new.clone() }, codes })
+        })
+    }
+
+    /// Redeems a code into an account. Failed attempts are recorded (in their own
+    /// transaction, since the attempt itself writes nothing else) and throttled.
+    pub fn activate_code(&self, account_id: AccountId, code: &str) -> AppResult<VoucherRecord> {
+        let now = self.now();
+        let limit = self.config.code_failures_per_hour;
+        let key = self.config.code_key.clone();
+        let result = self.write(|tx| activate_code_in_tx(tx, account_id, code, &key, limit, now));
+        if let Err(e) = &result {
+            if counts_as_failed_attempt(e.code) {
+                self.write(|tx| Ok(tx.record_failed_attempt(account_id, now)?))?;
+            }
+        }
+        result
+    }
+}
+
+fn counts_as_failed_attempt(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::CodeMalformed
+            | ErrorCode::CodeUnknown
+            | ErrorCode::CodeAlreadyUsed
+            | ErrorCode::CodeExpired
+            | ErrorCode::CodeNotYetValid
+    )
+}
+
+fn code_error(code: ErrorCode, message: impl Into<String>) -> AppError {
+    AppError::new(code, message).with_field("code")
+}
+
+pub fn activate_code_in_tx(
+    tx: &mut dyn WriteTx,
+    account_id: AccountId,
+    raw_code: &str,
+    code_key: &[u8],
+    failures_per_hour: u32,
+    now: Timestamp,
+) -> AppResult<VoucherRecord> {
+    let mut account = input::lock_account(tx, account_id)?;
+    if tx.failed_attempts_since(account_id, Timestamp(now.0 - HOUR_MS))? >= failures_per_hour {
+        return Err(AppError::new(
+            ErrorCode::TooManyAttempts,
+            format!("too many failed activation attempts; at most {failures_per_hour} per hour"),
+        ));
+    }
+    let code = ActivationCode::parse(raw_code).map_err(|e: CodeFormatError| code_error(ErrorCode::CodeMalformed, e.to_string()))?;
+    let found = tx.code_by_hash(&code_hash(code_key, &code))?;
+    let record = found.ok_or_else(|| code_error(ErrorCode::CodeUnknown, "no voucher has this activation code"))?;
+    if record.status == CodeStatus::Redeemed {
+        return Err(code_error(ErrorCode::CodeAlreadyUsed, "this activation code has already been used"));
+    }
+    let batch = &record.batch.batch;
+    input::same_currency(&account, batch.currency)?;
+    match batch.validity.position_at(now) {
+        WindowPosition::NotYetValid => return Err(code_error(ErrorCode::CodeNotYetValid, "this voucher is not valid yet")),
+        WindowPosition::Expired => return Err(code_error(ErrorCode::CodeExpired, "this voucher has expired")),
+        WindowPosition::Inside => {}
+    }
+    let new = NewVoucher {
+        account_id,
+        kind: batch.kind,
+        face_value: batch.face_value,
+        window: batch.validity.resolve(now),
+        activated_at: now,
+        origin: VoucherOrigin::Code(record.batch.id),
+    };
+    let id = tx.insert_voucher(&new)?;
+    let memo = format!("{} voucher {id} activated by code (batch {})", batch.kind.as_str(), record.batch.id);
+    journal::post(tx, &mut account, &voucher_activation_entry(id, batch.face_value, &memo), now)?;
+    tx.mark_code_redeemed(record.id, account_id, id, now)?;
+    tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(VoucherId(id.0)))
+}
+
+/// Looks up a batch (operator).
+pub fn code_batch(app: &App, id: CodeBatchId) -> AppResult<Option<CodeBatchRecord>> {
+    app.read(|r| Ok(r.code_batch(id)?))
+}

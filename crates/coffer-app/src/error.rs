@@ -63,12 +63,20 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
-        AppError { code, field: None, message: message.into() }
+        AppError {
+            code,
+            field: None,
+            message: message.into(),
+        }
     }
 
     /// A validation error naming the field.
     pub fn invalid(field: &'static str, message: impl fmt::Display) -> AppError {
-        AppError { code: ErrorCode::Validation, field: Some(field), message: format!("{field}: {message}") }
+        AppError {
+            code: ErrorCode::Validation,
+            field: Some(field),
+            message: format!("{field}: {message}"),
+        }
     }
 
     pub fn with_field(mut self, field: &'static str) -> AppError {
@@ -88,7 +96,9 @@ impl std::error::Error for AppError {}
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
-            StoreError::Busy => AppError::new(ErrorCode::StoreBusy, "the store is busy; retry the request"),
+            StoreError::Busy => {
+                AppError::new(ErrorCode::StoreBusy, "the store is busy; retry the request")
+            }
             other => AppError::new(ErrorCode::Internal, format!("store error: {other}")),
         }
     }

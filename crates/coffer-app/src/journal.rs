@@ -28,14 +28,27 @@ pub fn entry_hash(
     h.update(format!("\n{account_id}\n{seq}\n{kind}\n{}\n{}:", at.0, memo.len()).as_bytes());
     h.update(memo.as_bytes());
     for p in postings {
-        h.update(format!("\n{}:{}:{}", p.book.as_str(), p.instrument_id, p.amount_minor).as_bytes());
+        h.update(
+            format!(
+                "\n{}:{}:{}",
+                p.book.as_str(),
+                p.instrument_id,
+                p.amount_minor
+            )
+            .as_bytes(),
+        );
     }
     hex::encode(h.finalize())
 }
 
 /// Appends `entry` to `account`'s journal at `at` and advances the in-memory chain
 /// head, so several entries can follow each other in one transaction.
-pub fn post(tx: &mut dyn WriteTx, account: &mut AccountRecord, entry: &JournalEntry, at: Timestamp) -> AppResult<JournalTxId> {
+pub fn post(
+    tx: &mut dyn WriteTx,
+    account: &mut AccountRecord,
+    entry: &JournalEntry,
+    at: Timestamp,
+) -> AppResult<JournalTxId> {
     let seq = account.journal_seq + 1;
     let hash = entry_hash(
         &account.journal_head,

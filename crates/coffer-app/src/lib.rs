@@ -74,7 +74,11 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn clock::Clock>) -> App {
-        App { store, config: Arc::new(config), clock }
+        App {
+            store,
+            config: Arc::new(config),
+            clock,
+        }
     }
 
     pub fn now(&self) -> Timestamp {
@@ -82,7 +86,10 @@ impl App {
     }
 
     /// Runs `f` in one write transaction and commits it if `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut tx = self.store.begin_write()?;
         let value = f(tx.as_mut())?;
         tx.commit()?;
@@ -90,7 +97,10 @@ impl App {
     }
 
     /// Runs `f` against a read view.
-    pub fn read<T>(&self, f: impl FnOnce(&mut dyn coffer_store::Reads) -> AppResult<T>) -> AppResult<T> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn coffer_store::Reads) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut view = self.store.read()?;
         f(view.as_mut())
     }

@@ -41,7 +41,11 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let writer = connect(path)?;
         migrate(&writer)?;
-        Ok(SqliteStore { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -85,11 +89,14 @@ fn connect(path: &Path) -> StoreResult<Connection> {
 fn migrate(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
     let result = (|| {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(map_err)?;
         let applied = usize::try_from(version).unwrap_or(0);
         for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
             conn.execute_batch(sql).map_err(map_err)?;
-            conn.execute_batch(&format!("PRAGMA user_version = {}", idx + 1)).map_err(map_err)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", idx + 1))
+                .map_err(map_err)?;
         }
         Ok(())
     })();
@@ -104,9 +111,9 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     match &e {
         rusqlite::Error::SqliteFailure(inner, msg) => match inner.code {
-            ErrorCode::ConstraintViolation => {
-                StoreError::Conflict { constraint: msg.clone().unwrap_or_else(|| "constraint".into()) }
-            }
+            ErrorCode::ConstraintViolation => StoreError::Conflict {
+                constraint: msg.clone().unwrap_or_else(|| "constraint".into()),
+            },
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
             _ => StoreError::Backend(e.to_string()),
         },
@@ -117,7 +124,10 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
 impl Store for SqliteStore {
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
         let conn = self.take_reader()?;
-        Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
+        Ok(Box::new(ReadView {
+            store: self,
+            conn: Some(conn),
+        }))
     }
 
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
@@ -173,4 +183,3 @@ impl Drop for SqliteWriteTx<'_> {
         }
     }
 }
-

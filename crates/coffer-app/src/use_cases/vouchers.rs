@@ -16,7 +16,10 @@ use crate::{input, journal, App};
 /// A validity as entered: a fixed window (instants) or a number of days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValidityInput {
-    Window { from: Timestamp, until: Option<Timestamp> },
+    Window {
+        from: Timestamp,
+        until: Option<Timestamp>,
+    },
     Days(u32),
 }
 
@@ -26,7 +29,9 @@ impl ValidityInput {
             ValidityInput::Window { from, until } => VoucherValidity::Fixed(Window { from, until }),
             ValidityInput::Days(days) => VoucherValidity::DaysFromActivation(days),
         };
-        validity.check().map_err(|e| AppError::invalid("validity", format!("{e:?}")))?;
+        validity
+            .check()
+            .map_err(|e| AppError::invalid("validity", format!("{e:?}")))?;
         Ok(validity)
     }
 
@@ -49,7 +54,11 @@ pub struct IssueVoucher<'a> {
 }
 
 pub(crate) fn voucher_not_found(id: VoucherId) -> AppError {
-    AppError::new(ErrorCode::VoucherNotFound, format!("voucher {id} not found")).with_field("voucher_id")
+    AppError::new(
+        ErrorCode::VoucherNotFound,
+        format!("voucher {id} not found"),
+    )
+    .with_field("voucher_id")
 }
 
 pub(crate) fn kind(raw: &str) -> AppResult<VoucherKind> {
@@ -63,14 +72,26 @@ impl App {
         self.write(|tx| issue_voucher_in_tx(tx, req, now))
     }
 
-    pub fn revoke_voucher(&self, account_id: AccountId, id: VoucherId, reason: &str) -> AppResult<VoucherRecord> {
+    pub fn revoke_voucher(
+        &self,
+        account_id: AccountId,
+        id: VoucherId,
+        reason: &str,
+    ) -> AppResult<VoucherRecord> {
         let now = self.now();
         self.write(|tx| revoke_voucher_in_tx(tx, account_id, id, reason, now))
     }
 
-    pub fn vouchers(&self, account_id: AccountId, status: Option<&str>) -> AppResult<Vec<VoucherRecord>> {
+    pub fn vouchers(
+        &self,
+        account_id: AccountId,
+        status: Option<&str>,
+    ) -> AppResult<Vec<VoucherRecord>> {
         let status = status
-            .map(|s| VoucherStatus::parse(s).ok_or_else(|| AppError::invalid("status", "unknown voucher status")))
+            .map(|s| {
+                VoucherStatus::parse(s)
+                    .ok_or_else(|| AppError::invalid("status", "unknown voucher status"))
+            })
             .transpose()?;
         self.read(|r| {
             input::account(r, account_id)?;
@@ -79,7 +100,11 @@ impl App {
     }
 }
 
-pub fn issue_voucher_in_tx(tx: &mut dyn WriteTx, req: &IssueVoucher<'_>, now: Timestamp) -> AppResult<VoucherRecord> {
+pub fn issue_voucher_in_tx(
+    tx: &mut dyn WriteTx,
+    req: &IssueVoucher<'_>,
+    now: Timestamp,
+) -> AppResult<VoucherRecord> {
     let kind = kind(req.kind)?;
     let face_value = input::amount("face_value_minor", req.face_value_minor)?;
     let currency = input::currency("currency", req.currency)?;
@@ -96,7 +121,9 @@ pub fn issue_voucher_in_tx(tx: &mut dyn WriteTx, req: &IssueVoucher<'_>, now: Ti
     ]);
     if let Replay::Saved(r) = idempotency::check(tx, &scope, key.as_ref(), &fp)? {
         let id = VoucherId(idempotency::ref_id(&r, "voucher")?);
-        return tx.voucher(req.account_id, id)?.ok_or_else(|| voucher_not_found(id));
+        return tx
+            .voucher(req.account_id, id)?
+            .ok_or_else(|| voucher_not_found(id));
     }
     let new = NewVoucher {
         account_id: req.account_id,
@@ -107,10 +134,15 @@ pub fn issue_voucher_in_tx(tx: &mut dyn WriteTx, req: &IssueVoucher<'_>, now: Ti
         origin: VoucherOrigin::Direct,
     };
     let id = tx.insert_voucher(&new)?;
-    let entry = voucher_activation_entry(id, face_value, &format!("{} voucher {id} activated by operator", kind.as_str()));
+    let entry = voucher_activation_entry(
+        id,
+        face_value,
+        &format!("{} voucher {id} activated by operator", kind.as_str()),
+    );
     journal::post(tx, &mut account, &entry, now)?;
     idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("voucher:{id}"), now)?;
-    tx.voucher(req.account_id, id)?.ok_or_else(|| voucher_not_found(id))
+    tx.voucher(req.account_id, id)?
+        .ok_or_else(|| voucher_not_found(id))
 }
 
 pub fn revoke_voucher_in_tx(
@@ -122,7 +154,9 @@ pub fn revoke_voucher_in_tx(
 ) -> AppResult<VoucherRecord> {
     let reason = input::reason("reason", reason)?;
     let mut account = input::lock_account(tx, account_id)?;
-    let record = tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(id))?;
+    let record = tx
+        .voucher(account_id, id)?
+        .ok_or_else(|| voucher_not_found(id))?;
     if record.voucher.status.is_terminal() {
         return Err(AppError::new(
             ErrorCode::VoucherNotRevocable,
@@ -131,9 +165,15 @@ pub fn revoke_voucher_in_tx(
     }
     let leftover = record.voucher.balance_minor;
     if leftover > 0 {
-        let entry = write_off_entry(EntryKind::VoucherRevoked, Source::Voucher(id), leftover, &reason);
+        let entry = write_off_entry(
+            EntryKind::VoucherRevoked,
+            Source::Voucher(id),
+            leftover,
+            &reason,
+        );
         journal::post(tx, &mut account, &entry, now)?;
     }
     tx.set_voucher_status(account_id, id, VoucherStatus::Revoked)?;
-    tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(id))
+    tx.voucher(account_id, id)?
+        .ok_or_else(|| voucher_not_found(id))
 }

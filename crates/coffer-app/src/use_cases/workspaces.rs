@@ -26,8 +26,11 @@ pub struct ChangeSettlement<'a> {
 }
 
 fn not_found(id: &str) -> AppError {
-    AppError::new(ErrorCode::WorkspaceNotFound, format!("workspace {id} is not bound to any billing account"))
-        .with_field("workspace_id")
+    AppError::new(
+        ErrorCode::WorkspaceNotFound,
+        format!("workspace {id} is not bound to any billing account"),
+    )
+    .with_field("workspace_id")
 }
 
 impl App {
@@ -69,7 +72,11 @@ impl App {
     }
 }
 
-pub fn bind_workspace_in_tx(tx: &mut dyn WriteTx, req: &BindWorkspace<'_>, now: coffer_core::time::Timestamp) -> AppResult<Workspace> {
+pub fn bind_workspace_in_tx(
+    tx: &mut dyn WriteTx,
+    req: &BindWorkspace<'_>,
+    now: coffer_core::time::Timestamp,
+) -> AppResult<Workspace> {
     let id = input::workspace_id(req.workspace_id)?;
     let settlement = input::settlement(req.settlement, req.cloud_provider, req.cloud_account_id)?;
     input::lock_account(tx, req.account_id)?;

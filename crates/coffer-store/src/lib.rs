@@ -14,6 +14,7 @@
 //! - [`records`]: what goes in and comes out.
 //! - [`Store`], [`Reads`], [`WriteTx`]: the port.
 
+pub mod conformance;
 pub mod records;
 
 use coffer_core::card::CardStatus;

@@ -1,0 +1,430 @@
+//! The store conformance suite: behaviour every engine must share. Each engine's
+//! test crate expands [`crate::conformance_tests`] with a factory for a fresh, empty
+//! store, so one suite runs on SQLite and on PostgreSQL.
+//!
+//! These checks talk to the port directly (no use cases): they pin down what the
+//! application may rely on: constraints as a backstop, rollback on drop, balances
+//! after each posting, cursor pagination.
+
+use coffer_core::card::{CardOrigin, CardStatus};
+use coffer_core::ids::{AccountId, BillId, JournalTxId, WorkspaceId};
+use coffer_core::journal::{Book, EntryKind, Posting};
+use coffer_core::money::{Amount, Currency};
+use coffer_core::planner::{Deduction, Source};
+use coffer_core::policy::{Category, InstrumentClass};
+use coffer_core::time::{Date, Timestamp, Window};
+use coffer_core::voucher::{VoucherKind, VoucherStatus, VoucherValidity};
+use coffer_core::workspace::{Settlement, SettlementKind, Workspace};
+
+use crate::records::*;
+use crate::{Store, StoreError, WriteTx};
+
+fn ok<T>(r: Result<T, StoreError>) -> T {
+    r.unwrap_or_else(|e| panic!("store call failed: {e}"))
+}
+
+fn amount(minor: i64) -> Amount {
+    Amount::from_minor(minor).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn new_account(tx: &mut dyn WriteTx) -> AccountId {
+    ok(tx.insert_account(&NewAccount {
+        name: "Conformance".into(),
+        currency: Currency::Cny,
+        time_zone: "Asia/Shanghai".into(),
+        arrears_limit_minor: None,
+        created_at: Timestamp(1),
+    }))
+}
+
+/// Appends an entry at the next sequence number, with a made-up hash.
+fn append(
+    tx: &mut dyn WriteTx,
+    account: AccountId,
+    postings: Vec<Posting>,
+    at: i64,
+) -> Result<JournalTxId, StoreError> {
+    let record = ok(tx.account(account)).unwrap_or_else(|| panic!("account exists"));
+    let seq = record.journal_seq + 1;
+    tx.append_journal(&NewJournalTx {
+        account_id: account,
+        seq,
+        kind: EntryKind::CashCredit,
+        memo: format!("entry {seq}"),
+        at: Timestamp(at),
+        postings,
+        prev_hash: record.journal_head,
+        hash: format!("{seq:064}"),
+    })
+}
+
+fn credit(minor: i64) -> Vec<Posting> {
+    vec![
+        Posting::new(Book::FundingBank, 0, -minor),
+        Posting::new(Book::Cash, 0, minor),
+    ]
+}
+
+pub fn accounts_start_with_an_empty_chain(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    let record = ok(r.account(id)).unwrap_or_else(|| panic!("committed account is readable"));
+    assert_eq!(
+        (record.journal_seq, record.journal_head.as_str()),
+        (0, GENESIS_HASH)
+    );
+    assert_eq!(record.account.currency, Currency::Cny);
+    assert_eq!(ok(r.accounts()).len(), 1);
+}
+
+pub fn a_dropped_write_transaction_rolls_back(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    drop(tx);
+    assert!(ok(ok(store.read()).account(id)).is_none());
+    let tx = ok(store.begin_write());
+    ok(tx.commit());
+}
+
+pub fn postings_record_the_balance_after_them(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(append(tx.as_mut(), id, credit(700), 10));
+    let second = ok(append(tx.as_mut(), id, credit(300), 20));
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 1_000);
+    let tx = ok(r.journal_tx(id, second)).unwrap_or_else(|| panic!("journal tx readable"));
+    let cash = tx
+        .postings
+        .iter()
+        .find(|p| p.posting.book == Book::Cash)
+        .map(|p| p.balance_after_minor);
+    assert_eq!(cash, Some(1_000));
+    let record = ok(r.account(id)).unwrap_or_else(|| panic!());
+    assert_eq!(record.journal_seq, 2);
+    assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 2);
+    assert_eq!(ok(r.journal_of(id, 1, 10)).len(), 1);
+}
+
+pub fn a_negative_customer_balance_is_refused(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(append(tx.as_mut(), id, credit(100), 10));
+    let overdraw = vec![
+        Posting::new(Book::Cash, 0, -101),
+        Posting::new(Book::Revenue, 0, 101),
+    ];
+    assert!(matches!(
+        append(tx.as_mut(), id, overdraw, 20),
+        Err(StoreError::Conflict { .. })
+    ));
+    let fresh_negative = vec![
+        Posting::new(Book::Voucher, 9, -1),
+        Posting::new(Book::Revenue, 0, 1),
+    ];
+    assert!(matches!(
+        append(tx.as_mut(), id, fresh_negative, 30),
+        Err(StoreError::Conflict { .. })
+    ));
+}
+
+pub fn positive_arrears_are_refused(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let repay_nothing = vec![
+        Posting::new(Book::FundingBank, 0, -1),
+        Posting::new(Book::Arrears, 0, 1),
+    ];
+    assert!(matches!(
+        append(tx.as_mut(), id, repay_nothing, 10),
+        Err(StoreError::Conflict { .. })
+    ));
+}
+
+pub fn a_stale_chain_head_is_refused(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(append(tx.as_mut(), id, credit(100), 10));
+    let stale = NewJournalTx {
+        account_id: id,
+        seq: 1,
+        kind: EntryKind::CashCredit,
+        memo: "replayed seq".into(),
+        at: Timestamp(20),
+        postings: credit(1),
+        prev_hash: GENESIS_HASH.into(),
+        hash: "x".into(),
+    };
+    assert!(
+        tx.append_journal(&stale).is_err(),
+        "a sequence number is used once per account"
+    );
+}
+
+fn charge(
+    account: AccountId,
+    workspace: &str,
+    bill: &str,
+    journal_tx_id: JournalTxId,
+) -> NewCharge {
+    NewCharge {
+        account_id: account,
+        workspace_id: WorkspaceId::parse(workspace).unwrap_or_else(|_| panic!()),
+        bill_id: BillId::parse(bill).unwrap_or_else(|_| panic!()),
+        category: Category::Payg,
+        settlement: SettlementKind::BillingCenter,
+        cloud_provider: None,
+        amount: amount(100),
+        currency: Currency::Cny,
+        bill_date: Date::parse("2026-11-25").unwrap_or_else(|| panic!()),
+        policy_version: 1,
+        settled_at: Timestamp(50),
+        fingerprint: "fp".into(),
+        journal_tx_id,
+        deductions: vec![Deduction {
+            class: InstrumentClass::Cash,
+            source: Source::Cash,
+            amount: amount(100),
+        }],
+    }
+}
+
+pub fn a_bill_id_is_unique_per_workspace(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let j = ok(append(tx.as_mut(), id, credit(100), 10));
+    let charge_id = ok(tx.insert_charge(&charge(id, "ws1", "b1", j)));
+    assert!(matches!(
+        tx.insert_charge(&charge(id, "ws1", "b1", j)),
+        Err(StoreError::Conflict { .. })
+    ));
+    ok(tx.insert_charge(&charge(id, "ws2", "b1", j)));
+    let found = ok(tx.charge_by_bill(
+        &WorkspaceId::parse("ws1").unwrap_or_else(|_| panic!()),
+        &BillId::parse("b1").unwrap_or_else(|_| panic!()),
+    ));
+    let found = found.unwrap_or_else(|| panic!("charge by bill"));
+    assert_eq!(found.id, charge_id);
+    assert_eq!(found.charge.deductions.len(), 1);
+}
+
+pub fn an_external_payment_is_recorded_once(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let j = ok(append(tx.as_mut(), id, credit(100), 10));
+    let new = NewCashCredit {
+        account_id: id,
+        source: "bank_transfer".into(),
+        external_id: "TX1".into(),
+        amount: amount(100),
+        journal_tx_id: j,
+        at: Timestamp(10),
+    };
+    ok(tx.insert_cash_credit(&new));
+    assert!(matches!(
+        tx.insert_cash_credit(&new),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(ok(tx.cash_credit_by_external("bank_transfer", "TX1")).is_some());
+    assert!(ok(tx.cash_credit_by_external("online_payment", "TX1")).is_none());
+}
+
+pub fn an_idempotency_key_is_stored_once_per_scope(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let record = IdempotencyRecord {
+        scope: "account:1".into(),
+        key: "k".into(),
+        fingerprint: "f".into(),
+        result_ref: "voucher:1".into(),
+        created_at: Timestamp(1),
+    };
+    ok(tx.put_idempotency(&record));
+    assert!(matches!(
+        tx.put_idempotency(&record),
+        Err(StoreError::Conflict { .. })
+    ));
+    ok(tx.put_idempotency(&IdempotencyRecord {
+        scope: "account:2".into(),
+        ..record.clone()
+    }));
+    assert_eq!(ok(tx.idempotency("account:1", "k")), Some(record));
+}
+
+pub fn vouchers_and_cards_carry_their_book_balances(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let window = Window {
+        from: Timestamp(0),
+        until: Some(Timestamp(1_000)),
+    };
+    let v = ok(tx.insert_voucher(&NewVoucher {
+        account_id: id,
+        kind: VoucherKind::Standard,
+        face_value: amount(500),
+        window,
+        activated_at: Timestamp(0),
+        origin: VoucherOrigin::Direct,
+    }));
+    let c = ok(tx.insert_card(&NewCard {
+        account_id: id,
+        face_value: amount(10_000),
+        window,
+        purchased_at: Timestamp(0),
+        origin: CardOrigin::Allocated,
+    }));
+    let grant = vec![
+        Posting::new(Book::Promotion, 0, -500),
+        Posting::new(Book::Voucher, v.0, 500),
+        Posting::new(Book::CardGrant, 0, -10_000),
+        Posting::new(Book::Card, c.0, 10_000),
+    ];
+    ok(append(tx.as_mut(), id, grant, 0));
+    ok(tx.set_voucher_status(id, v, VoucherStatus::UsedUp));
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    assert_eq!(ok(r.vouchers_of(id, Some(VoucherStatus::Active))).len(), 0);
+    let used = ok(r.vouchers_of(id, Some(VoucherStatus::UsedUp)));
+    assert_eq!(used.first().map(|v| v.voucher.balance_minor), Some(500));
+    let cards = ok(r.cards_of(id, Some(CardStatus::Active)));
+    assert_eq!(cards.first().map(|c| c.card.balance_minor), Some(10_000));
+    assert_eq!(
+        ok(r.vouchers_due_for_expiry(Timestamp(1_000), 10)),
+        vec![(id, v)]
+    );
+    assert_eq!(ok(r.cards_due_for_expiry(Timestamp(999), 10)), vec![]);
+}
+
+pub fn statement_lines_page_by_cursor_and_filter_by_time(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    for n in 0..5 {
+        ok(append(tx.as_mut(), id, credit(100), n * 10));
+    }
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    let first = ok(r.statement_lines(
+        id,
+        &PageQuery {
+            limit: 2,
+            ..PageQuery::default()
+        },
+    ));
+    assert_eq!(first.len(), 2);
+    let after = first.last().map(|l| l.line_id);
+    let rest = ok(r.statement_lines(
+        id,
+        &PageQuery {
+            after,
+            limit: 10,
+            ..PageQuery::default()
+        },
+    ));
+    assert_eq!(rest.len(), 3, "only customer books are listed, once each");
+    assert!(rest.iter().all(|l| l.book == Book::Cash));
+    let window = PageQuery {
+        from: Some(Timestamp(10)),
+        until: Some(Timestamp(30)),
+        limit: 10,
+        after: None,
+    };
+    assert_eq!(
+        ok(r.statement_lines(id, &window))
+            .iter()
+            .map(|l| l.at.0)
+            .collect::<Vec<_>>(),
+        vec![10, 20]
+    );
+}
+
+pub fn activation_codes_redeem_once(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let batch = ok(tx.insert_code_batch(&NewCodeBatch {
+        kind: VoucherKind::Standard,
+        face_value: amount(100),
+        currency: Currency::Cny,
+        validity: VoucherValidity::DaysFromActivation(30),
+        count: 1,
+        memo: String::new(),
+        created_at: Timestamp(1),
+    }));
+    ok(tx.insert_code(batch, "hash-1"));
+    assert!(matches!(
+        tx.insert_code(batch, "hash-1"),
+        Err(StoreError::Conflict { .. })
+    ));
+    let code = ok(tx.code_by_hash("hash-1")).unwrap_or_else(|| panic!("code stored"));
+    assert_eq!(code.status, CodeStatus::Issued);
+    assert_eq!(
+        code.batch.batch.validity,
+        VoucherValidity::DaysFromActivation(30)
+    );
+    ok(tx.mark_code_redeemed(code.id, id, coffer_core::ids::VoucherId(1), Timestamp(2)));
+    assert!(tx
+        .mark_code_redeemed(code.id, id, coffer_core::ids::VoucherId(1), Timestamp(3))
+        .is_err());
+    ok(tx.record_failed_attempt(id, Timestamp(5)));
+    ok(tx.record_failed_attempt(id, Timestamp(9)));
+    assert_eq!(ok(tx.failed_attempts_since(id, Timestamp(6))), 1);
+}
+
+pub fn workspaces_round_trip(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    let ws = Workspace {
+        id: WorkspaceId::parse("w-1").unwrap_or_else(|_| panic!()),
+        account_id: id,
+        settlement: Settlement::Cloud {
+            provider: coffer_core::workspace::CloudProvider::Azure,
+            cloud_account_id: "sub-1".into(),
+        },
+        settlement_changed_in: coffer_core::time::YearMonth::parse("2026-11"),
+        cloud_subscription_active: true,
+    };
+    ok(tx.upsert_workspace(&ws, Timestamp(1)));
+    assert_eq!(ok(tx.workspace(&ws.id)), Some(ws.clone()));
+    let moved = Workspace {
+        settlement: Settlement::BillingCenter,
+        cloud_subscription_active: false,
+        ..ws.clone()
+    };
+    ok(tx.upsert_workspace(&moved, Timestamp(2)));
+    assert_eq!(ok(tx.workspaces_of(id)), vec![moved]);
+    ok(tx.delete_workspace(&ws.id));
+    assert_eq!(ok(tx.workspace(&ws.id)), None);
+}
+
+/// Expands every conformance check into a `#[test]` for one engine. `$factory` is an
+/// expression producing a fresh, empty store (anything that derefs to `dyn Store`).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!(@each $factory;
+            accounts_start_with_an_empty_chain,
+            a_dropped_write_transaction_rolls_back,
+            postings_record_the_balance_after_them,
+            a_negative_customer_balance_is_refused,
+            positive_arrears_are_refused,
+            a_stale_chain_head_is_refused,
+            a_bill_id_is_unique_per_workspace,
+            an_external_payment_is_recorded_once,
+            an_idempotency_key_is_stored_once_per_scope,
+            vouchers_and_cards_carry_their_book_balances,
+            statement_lines_page_by_cursor_and_filter_by_time,
+            activation_codes_redeem_once,
+            workspaces_round_trip,
+        );
+    };
+    (@each $factory:expr; $($name:ident,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let store = $factory;
+                $crate::conformance::$name(&*store);
+            }
+        )*
+    };
+}

@@ -159,6 +159,10 @@ pub fn settle_charge_in_tx(
     now: Timestamp,
 ) -> AppResult<ChargeSettled> {
     let parsed = parse(tx, req)?;
+    // Lock before looking for an earlier settlement of this bill, so that two
+    // concurrent posts of one bill serialize on the account and the second sees
+    // the first (engines without a global write lock need this order).
+    let mut account = input::lock_account(tx, parsed.workspace.account_id)?;
     if let Some(existing) = tx.charge_by_bill(&parsed.workspace.id, &parsed.bill_id)? {
         if existing.charge.fingerprint != parsed.fingerprint {
             return Err(AppError::new(
@@ -176,7 +180,6 @@ pub fn settle_charge_in_tx(
             replayed: true,
         });
     }
-    let mut account = input::lock_account(tx, parsed.workspace.account_id)?;
     let wallet = snapshot::wallet(tx, &account)?;
     let plan = plan_charge(&wallet, policy, input_of(&parsed), now).map_err(rejected)?;
     let memo = format!(

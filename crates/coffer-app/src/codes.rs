@@ -34,12 +34,7 @@ pub fn random_code() -> ActivationCode {
 /// Reads the code key from `path` (hex), creating it with fresh random bytes and
 /// owner-only permissions if it does not exist.
 pub fn load_or_create_key(path: &Path) -> AppResult<Vec<u8>> {
-    let io = |e: std::io::Error| {
-        AppError::new(
-            ErrorCode::Internal,
-            format!("code key file {}: {e}", path.display()),
-        )
-    };
+    let io = |e: std::io::Error| AppError::new(ErrorCode::Internal, format!("code key file {}: {e}", path.display()));
     if path.exists() {
         let text = std::fs::read_to_string(path).map_err(io)?;
         return parse_key_hex(text.trim());

@@ -34,10 +34,7 @@ pub fn build(app: &App) -> AppResult<DemoReport> {
     let end = app.now();
     let start = Timestamp(end.0 - DAYS * MS_PER_DAY);
     let clock = Arc::new(ManualClock::new(start));
-    let demo = App {
-        clock: clock.clone(),
-        ..app.clone()
-    };
+    let demo = App { clock: clock.clone(), ..app.clone() };
     let mut report = DemoReport::default();
 
     let acme = open(&demo, &mut report, "Acme Observability Ltd.", "CNY", None)?;
@@ -46,82 +43,21 @@ pub fn build(app: &App) -> AppResult<DemoReport> {
 
     bind(&demo, acme, "acme-prod", "billing_center", None)?;
     bind(&demo, acme, "acme-staging", "billing_center", None)?;
-    bind(
-        &demo,
-        acme,
-        "acme-aliyun",
-        "cloud",
-        Some(("aliyun", "1688-0001")),
-    )?;
+    bind(&demo, acme, "acme-aliyun", "cloud", Some(("aliyun", "1688-0001")))?;
     bind(&demo, globex, "globex-main", "billing_center", None)?;
-    bind(
-        &demo,
-        globex,
-        "globex-aws",
-        "cloud",
-        Some(("aws", "123456789012")),
-    )?;
+    bind(&demo, globex, "globex-aws", "cloud", Some(("aws", "123456789012")))?;
     bind(&demo, initech, "initech-dev", "billing_center", None)?;
 
-    credit(
-        &demo,
-        acme,
-        5_000_000,
-        "CNY",
-        "bank_transfer",
-        "DEMO-BANK-0001",
-    )?;
-    credit(
-        &demo,
-        acme,
-        200_000,
-        "CNY",
-        "online_payment",
-        "DEMO-ALIPAY-0001",
-    )?;
-    voucher(
-        &demo,
-        acme,
-        "standard",
-        300_000,
-        "CNY",
-        ValidityInput::Days(90),
-    )?;
+    credit(&demo, acme, 5_000_000, "CNY", "bank_transfer", "DEMO-BANK-0001")?;
+    credit(&demo, acme, 200_000, "CNY", "online_payment", "DEMO-ALIPAY-0001")?;
+    voucher(&demo, acme, "standard", 300_000, "CNY", ValidityInput::Days(90))?;
     // A voucher that runs out mid-demo, so one expired voucher shows up.
-    voucher(
-        &demo,
-        acme,
-        "standard",
-        50_000,
-        "CNY",
-        ValidityInput::Days(10),
-    )?;
+    voucher(&demo, acme, "standard", 50_000, "CNY", ValidityInput::Days(10))?;
     card(&demo, acme, 3_000_000, "CNY")?;
-    credit(
-        &demo,
-        globex,
-        1_000_000,
-        "USD",
-        "bank_transfer",
-        "DEMO-BANK-0002",
-    )?;
-    voucher(
-        &demo,
-        globex,
-        "standard",
-        20_000,
-        "USD",
-        ValidityInput::Days(60),
-    )?;
+    credit(&demo, globex, 1_000_000, "USD", "bank_transfer", "DEMO-BANK-0002")?;
+    voucher(&demo, globex, "standard", 20_000, "USD", ValidityInput::Days(60))?;
     card(&demo, globex, 1_000_000, "USD")?;
-    credit(
-        &demo,
-        initech,
-        30_000,
-        "CNY",
-        "online_payment",
-        "DEMO-ALIPAY-0002",
-    )?;
+    credit(&demo, initech, 30_000, "CNY", "online_payment", "DEMO-ALIPAY-0002")?;
 
     for day in 0..DAYS {
         clock.set(Timestamp(start.0 + day * MS_PER_DAY + 3_600_000));
@@ -154,20 +90,8 @@ pub fn build(app: &App) -> AppResult<DemoReport> {
     Ok(report)
 }
 
-fn open(
-    app: &App,
-    report: &mut DemoReport,
-    name: &str,
-    currency: &str,
-    limit: Option<i64>,
-) -> AppResult<AccountId> {
-    let req = CreateAccount {
-        name,
-        currency,
-        time_zone: None,
-        arrears_limit_minor: limit,
-        idempotency_key: None,
-    };
+fn open(app: &App, report: &mut DemoReport, name: &str, currency: &str, limit: Option<i64>) -> AppResult<AccountId> {
+    let req = CreateAccount { name, currency, time_zone: None, arrears_limit_minor: limit, idempotency_key: None };
     let id = app.create_account(&req)?.account.id;
     report.accounts.push((id, name.to_owned()));
     Ok(id)
@@ -198,14 +122,7 @@ fn credit(
     source: &str,
     external_id: &str,
 ) -> AppResult<()> {
-    app.credit_cash(&CreditCash {
-        account_id,
-        amount_minor,
-        currency,
-        source,
-        external_id,
-        memo: "",
-    })?;
+    app.credit_cash(&CreditCash { account_id, amount_minor, currency, source, external_id, memo: "" })?;
     Ok(())
 }
 
@@ -217,24 +134,12 @@ fn voucher(
     currency: &str,
     validity: ValidityInput,
 ) -> AppResult<()> {
-    app.issue_voucher(&IssueVoucher {
-        account_id,
-        kind,
-        face_value_minor,
-        currency,
-        validity,
-        idempotency_key: None,
-    })?;
+    app.issue_voucher(&IssueVoucher { account_id, kind, face_value_minor, currency, validity, idempotency_key: None })?;
     Ok(())
 }
 
 fn card(app: &App, account_id: AccountId, face_value_minor: i64, currency: &str) -> AppResult<()> {
-    app.buy_card(&BuyCard {
-        account_id,
-        face_value_minor,
-        currency,
-        idempotency_key: None,
-    })?;
+    app.buy_card(&BuyCard { account_id, face_value_minor, currency, idempotency_key: None })?;
     Ok(())
 }
 

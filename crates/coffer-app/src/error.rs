@@ -47,6 +47,9 @@ error_codes! {
     TooManyAttempts => "too_many_attempts",
     ChargeAlreadyReversed => "charge_already_reversed",
     VoucherNotRevocable => "voucher_not_revocable",
+    InvalidCredentials => "invalid_credentials",
+    LoginTaken => "login_taken",
+    TokenNotFound => "token_not_found",
     StoreBusy => "store_busy",
     Internal => "internal",
 }
@@ -63,20 +66,12 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
-        AppError {
-            code,
-            field: None,
-            message: message.into(),
-        }
+        AppError { code, field: None, message: message.into() }
     }
 
     /// A validation error naming the field.
     pub fn invalid(field: &'static str, message: impl fmt::Display) -> AppError {
-        AppError {
-            code: ErrorCode::Validation,
-            field: Some(field),
-            message: format!("{field}: {message}"),
-        }
+        AppError { code: ErrorCode::Validation, field: Some(field), message: format!("{field}: {message}") }
     }
 
     pub fn with_field(mut self, field: &'static str) -> AppError {
@@ -96,9 +91,7 @@ impl std::error::Error for AppError {}
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
-            StoreError::Busy => {
-                AppError::new(ErrorCode::StoreBusy, "the store is busy; retry the request")
-            }
+            StoreError::Busy => AppError::new(ErrorCode::StoreBusy, "the store is busy; retry the request"),
             other => AppError::new(ErrorCode::Internal, format!("store error: {other}")),
         }
     }

@@ -23,8 +23,7 @@ pub fn fingerprint(parts: &[&str]) -> String {
 
 /// Parses an optional raw key.
 pub fn parse_key(raw: Option<&str>) -> AppResult<Option<IdempotencyKey>> {
-    raw.map(|k| IdempotencyKey::parse(k).map_err(|e| AppError::invalid("idempotency_key", e)))
-        .transpose()
+    raw.map(|k| IdempotencyKey::parse(k).map_err(|e| AppError::invalid("idempotency_key", e))).transpose()
 }
 
 /// What a use case should do with a key.
@@ -36,12 +35,7 @@ pub enum Replay {
 }
 
 /// Looks the key up; a known key with a different fingerprint is a conflict.
-pub fn check(
-    tx: &mut dyn WriteTx,
-    scope: &str,
-    key: Option<&IdempotencyKey>,
-    fingerprint: &str,
-) -> AppResult<Replay> {
+pub fn check(tx: &mut dyn WriteTx, scope: &str, key: Option<&IdempotencyKey>, fingerprint: &str) -> AppResult<Replay> {
     let Some(key) = key else {
         return Ok(Replay::Run);
     };
@@ -88,10 +82,5 @@ pub fn ref_id(result_ref: &str, prefix: &str) -> AppResult<i64> {
         .strip_prefix(prefix)
         .and_then(|r| r.strip_prefix(':'))
         .and_then(|id| id.parse().ok())
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::Internal,
-                format!("unexpected saved result {result_ref:?}"),
-            )
-        })
+        .ok_or_else(|| AppError::new(ErrorCode::Internal, format!("unexpected saved result {result_ref:?}")))
 }

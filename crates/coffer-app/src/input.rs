@@ -24,10 +24,7 @@ pub fn same_currency(account: &AccountRecord, currency: Currency) -> AppResult<(
     if account.account.currency != currency {
         return Err(AppError::new(
             ErrorCode::CurrencyMismatch,
-            format!(
-                "the account is in {}, not {currency}",
-                account.account.currency
-            ),
+            format!("the account is in {}, not {currency}", account.account.currency),
         )
         .with_field("currency"));
     }
@@ -51,40 +48,25 @@ pub fn date(field: &'static str, raw: &str) -> AppResult<Date> {
 }
 
 pub fn category(raw: &str) -> AppResult<Category> {
-    Category::parse(raw)
-        .ok_or_else(|| AppError::invalid("category", "must be payg, sms or testing"))
+    Category::parse(raw).ok_or_else(|| AppError::invalid("category", "must be payg, sms or testing"))
 }
 
 /// A settlement from its parts: "billing_center", or "cloud" with provider and account.
-pub fn settlement(
-    method: &str,
-    provider: Option<&str>,
-    cloud_account_id: Option<&str>,
-) -> AppResult<Settlement> {
+pub fn settlement(method: &str, provider: Option<&str>, cloud_account_id: Option<&str>) -> AppResult<Settlement> {
     match method {
         "billing_center" => Ok(Settlement::BillingCenter),
         "cloud" => {
-            let provider = provider.ok_or_else(|| {
-                AppError::invalid("cloud_provider", "is required for cloud settlement")
-            })?;
-            let provider = CloudProvider::parse(provider).ok_or_else(|| {
-                AppError::invalid("cloud_provider", "must be aliyun, aws, huawei or azure")
-            })?;
-            let id = cloud_account_id.ok_or_else(|| {
-                AppError::invalid("cloud_account_id", "is required for cloud settlement")
-            })?;
-            check_cloud_account_id(id).map_err(|_| {
-                AppError::invalid("cloud_account_id", "must be 1 to 128 characters")
-            })?;
-            Ok(Settlement::Cloud {
-                provider,
-                cloud_account_id: id.trim().to_owned(),
-            })
+            let provider =
+                provider.ok_or_else(|| AppError::invalid("cloud_provider", "is required for cloud settlement"))?;
+            let provider = CloudProvider::parse(provider)
+                .ok_or_else(|| AppError::invalid("cloud_provider", "must be aliyun, aws, huawei or azure"))?;
+            let id = cloud_account_id
+                .ok_or_else(|| AppError::invalid("cloud_account_id", "is required for cloud settlement"))?;
+            check_cloud_account_id(id)
+                .map_err(|_| AppError::invalid("cloud_account_id", "must be 1 to 128 characters"))?;
+            Ok(Settlement::Cloud { provider, cloud_account_id: id.trim().to_owned() })
         }
-        _ => Err(AppError::invalid(
-            "settlement",
-            "must be billing_center or cloud",
-        )),
+        _ => Err(AppError::invalid("settlement", "must be billing_center or cloud")),
     }
 }
 
@@ -101,11 +83,7 @@ pub fn reason(field: &'static str, raw: &str) -> AppResult<String> {
 }
 
 fn account_not_found(id: AccountId) -> AppError {
-    AppError::new(
-        ErrorCode::AccountNotFound,
-        format!("billing account {id} not found"),
-    )
-    .with_field("account_id")
+    AppError::new(ErrorCode::AccountNotFound, format!("billing account {id} not found")).with_field("account_id")
 }
 
 /// Locks the account for this transaction, or says it does not exist.

@@ -28,15 +28,7 @@ pub fn entry_hash(
     h.update(format!("\n{account_id}\n{seq}\n{kind}\n{}\n{}:", at.0, memo.len()).as_bytes());
     h.update(memo.as_bytes());
     for p in postings {
-        h.update(
-            format!(
-                "\n{}:{}:{}",
-                p.book.as_str(),
-                p.instrument_id,
-                p.amount_minor
-            )
-            .as_bytes(),
-        );
+        h.update(format!("\n{}:{}:{}", p.book.as_str(), p.instrument_id, p.amount_minor).as_bytes());
     }
     hex::encode(h.finalize())
 }

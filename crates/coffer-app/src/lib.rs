@@ -18,6 +18,7 @@
 //! - [`verify`]: recomputes every balance and checks every invariant.
 //! - [`demo`]: realistic demo data.
 
+pub mod auth;
 pub mod clock;
 pub mod codes;
 pub mod demo;
@@ -74,11 +75,7 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn clock::Clock>) -> App {
-        App {
-            store,
-            config: Arc::new(config),
-            clock,
-        }
+        App { store, config: Arc::new(config), clock }
     }
 
     pub fn now(&self) -> Timestamp {
@@ -86,10 +83,7 @@ impl App {
     }
 
     /// Runs `f` in one write transaction and commits it if `f` succeeds.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>,
-    ) -> AppResult<T> {
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
         let mut tx = self.store.begin_write()?;
         let value = f(tx.as_mut())?;
         tx.commit()?;
@@ -97,10 +91,7 @@ impl App {
     }
 
     /// Runs `f` against a read view.
-    pub fn read<T>(
-        &self,
-        f: impl FnOnce(&mut dyn coffer_store::Reads) -> AppResult<T>,
-    ) -> AppResult<T> {
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn coffer_store::Reads) -> AppResult<T>) -> AppResult<T> {
         let mut view = self.store.read()?;
         f(view.as_mut())
     }

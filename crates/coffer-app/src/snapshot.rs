@@ -21,16 +21,8 @@ pub fn cash_and_owed(reads: &mut dyn Reads, account: &AccountRecord) -> AppResul
 pub fn wallet(reads: &mut dyn Reads, account: &AccountRecord) -> AppResult<WalletSnapshot> {
     let id = account.account.id;
     let (cash_minor, arrears_owed_minor) = cash_and_owed(reads, account)?;
-    let vouchers = reads
-        .vouchers_of(id, Some(VoucherStatus::Active))?
-        .into_iter()
-        .map(|v| v.voucher)
-        .collect();
-    let cards = reads
-        .cards_of(id, Some(CardStatus::Active))?
-        .into_iter()
-        .map(|c| c.card)
-        .collect();
+    let vouchers = reads.vouchers_of(id, Some(VoucherStatus::Active))?.into_iter().map(|v| v.voucher).collect();
+    let cards = reads.cards_of(id, Some(CardStatus::Active))?.into_iter().map(|c| c.card).collect();
     Ok(WalletSnapshot {
         account_id: id,
         currency: account.account.currency,

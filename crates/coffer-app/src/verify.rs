@@ -67,39 +67,21 @@ fn verify_account(
             report.postings += tx.postings.len() as u64;
             let problem = |what: String| format!("account {id} journal seq {}: {what}", tx.seq);
             if tx.seq != seq + 1 {
-                report
-                    .problems
-                    .push(problem(format!("sequence gap after {seq}")));
+                report.problems.push(problem(format!("sequence gap after {seq}")));
             }
             if tx.prev_hash != head {
-                report
-                    .problems
-                    .push(problem("previous hash does not match the chain".into()));
+                report.problems.push(problem("previous hash does not match the chain".into()));
             }
             let postings: Vec<_> = tx.postings.iter().map(|p| p.posting).collect();
-            let expected = entry_hash(
-                &tx.prev_hash,
-                id.0,
-                tx.seq,
-                tx.kind.as_str(),
-                tx.at,
-                &tx.memo,
-                &postings,
-            );
+            let expected = entry_hash(&tx.prev_hash, id.0, tx.seq, tx.kind.as_str(), tx.at, &tx.memo, &postings);
             if expected != tx.hash {
-                report.problems.push(problem(
-                    "hash does not match its content (tampered?)".into(),
-                ));
+                report.problems.push(problem("hash does not match its content (tampered?)".into()));
             }
             if !sums_to_zero(&postings) {
-                report
-                    .problems
-                    .push(problem("postings do not sum to zero".into()));
+                report.problems.push(problem("postings do not sum to zero".into()));
             }
             for p in &tx.postings {
-                let balance = balances
-                    .entry((p.posting.book, p.posting.instrument_id))
-                    .or_insert(0);
+                let balance = balances.entry((p.posting.book, p.posting.instrument_id)).or_insert(0);
                 *balance = balance.saturating_add(p.posting.amount_minor);
                 if *balance != p.balance_after_minor {
                     report.problems.push(problem(format!(
@@ -112,22 +94,14 @@ fn verify_account(
                 }
             }
             for p in &tx.postings {
-                let balance = balances
-                    .get(&(p.posting.book, p.posting.instrument_id))
-                    .copied()
-                    .unwrap_or(0);
+                let balance = balances.get(&(p.posting.book, p.posting.instrument_id)).copied().unwrap_or(0);
                 if !p.posting.book.allows_balance(balance) {
-                    report.problems.push(problem(format!(
-                        "{} balance {balance} breaks its sign rule",
-                        p.posting.book.as_str()
-                    )));
+                    report
+                        .problems
+                        .push(problem(format!("{} balance {balance} breaks its sign rule", p.posting.book.as_str())));
                 }
             }
-            let revenue = postings
-                .iter()
-                .filter(|p| p.book == Book::Revenue)
-                .map(|p| p.amount_minor)
-                .sum();
+            let revenue = postings.iter().filter(|p| p.book == Book::Revenue).map(|p| p.amount_minor).sum();
             settled.insert(tx.id, (tx.kind, revenue));
             seq = tx.seq;
             head = tx.hash.clone();
@@ -137,9 +111,7 @@ fn verify_account(
         }
     }
     if account.journal_seq != seq || account.journal_head != head {
-        report.problems.push(format!(
-            "account {id}: chain head does not match the last journal transaction"
-        ));
+        report.problems.push(format!("account {id}: chain head does not match the last journal transaction"));
     }
     compare_stored_balances(r, id, &balances, report)?;
     verify_charges(r, id, policy, &settled, report)
@@ -151,11 +123,8 @@ fn compare_stored_balances(
     computed: &Balances,
     report: &mut VerifyReport,
 ) -> AppResult<()> {
-    let stored: Balances = r
-        .ledger_balances(id)?
-        .into_iter()
-        .map(|b| ((b.book, b.instrument_id), b.balance_minor))
-        .collect();
+    let stored: Balances =
+        r.ledger_balances(id)?.into_iter().map(|b| ((b.book, b.instrument_id), b.balance_minor)).collect();
     for (key, value) in computed {
         if stored.get(key).copied().unwrap_or(0) != *value {
             report.problems.push(format!(
@@ -185,10 +154,7 @@ fn verify_charges(
     settled: &HashMap<JournalTxId, (EntryKind, i64)>,
     report: &mut VerifyReport,
 ) -> AppResult<()> {
-    let mut q = PageQuery {
-        limit: PAGE,
-        ..PageQuery::default()
-    };
+    let mut q = PageQuery { limit: PAGE, ..PageQuery::default() };
     loop {
         let charges = r.charges_of(id, &q)?;
         for c in &charges {
@@ -213,34 +179,22 @@ fn verify_charge(
     let problem = |what: &str| format!("account {} charge {}: {what}", ch.account_id, c.id);
     let total: i64 = ch.deductions.iter().map(|d| d.amount.minor()).sum();
     if total != ch.amount.minor() {
-        report
-            .problems
-            .push(problem("deductions do not add up to the amount"));
+        report.problems.push(problem("deductions do not add up to the amount"));
     }
     if settled.get(&ch.journal_tx_id) != Some(&(EntryKind::ChargeSettled, ch.amount.minor())) {
-        report.problems.push(problem(
-            "its journal transaction is missing or does not match",
-        ));
+        report.problems.push(problem("its journal transaction is missing or does not match"));
     }
     if ch.policy_version != policy.version() {
-        report
-            .problems
-            .push(problem("settled under an unknown policy version"));
+        report.problems.push(problem("settled under an unknown policy version"));
         return Ok(());
     }
     let allowed = policy.classes_for(ch.settlement, ch.category);
     for d in &ch.deductions {
         if !allowed.contains(&d.class) {
-            report.problems.push(problem(&format!(
-                "{} may not pay this category",
-                d.class.as_str()
-            )));
+            report.problems.push(problem(&format!("{} may not pay this category", d.class.as_str())));
         }
         if !instrument_was_valid(r, ch.account_id, d.class, d.source, ch.settled_at)? {
-            report.problems.push(problem(&format!(
-                "{:?} paid outside its validity or class",
-                d.source
-            )));
+            report.problems.push(problem(&format!("{:?} paid outside its validity or class", d.source)));
         }
     }
     Ok(())
@@ -263,8 +217,7 @@ fn instrument_was_valid(
             kind_ok && rec.voucher.window.position(at) == WindowPosition::Inside
         }),
         Source::Card(card) => r.card(account, card)?.is_some_and(|rec| {
-            class == InstrumentClass::PrepaidCard
-                && rec.card.window.position(at) == WindowPosition::Inside
+            class == InstrumentClass::PrepaidCard && rec.card.window.position(at) == WindowPosition::Inside
         }),
         Source::Cash => class == InstrumentClass::Cash,
         Source::Arrears => class == InstrumentClass::Arrears,

@@ -9,8 +9,8 @@ use coffer_app::{AppError, ErrorCode};
 use coffer_core::ids::AccountId;
 use common::*;
 
-fn setup() -> (TestApp, AccountId) {
-    let t = spawn_app();
+fn setup(engine: Engine) -> (TestApp, AccountId) {
+    let t = spawn_app(engine);
     let a = t.account("CNY");
     t.bind(a, "ws1");
     t.credit(a, 50_000, "bank-1");
@@ -18,12 +18,7 @@ fn setup() -> (TestApp, AccountId) {
 }
 
 /// Runs `op`, expects `code` (and `field`, if given), and checks the journal did not move.
-fn rejects<T>(
-    t: &TestApp,
-    code: ErrorCode,
-    field: Option<&str>,
-    op: impl FnOnce() -> Result<T, AppError>,
-) {
+fn rejects<T>(t: &TestApp, code: ErrorCode, field: Option<&str>, op: impl FnOnce() -> Result<T, AppError>) {
     let before = t.journal_size();
     match op() {
         Ok(_) => panic!("expected {code:?}, got success"),
@@ -34,119 +29,66 @@ fn rejects<T>(
             }
         }
     }
-    assert_eq!(
-        t.journal_size(),
-        before,
-        "a rejected request must not write to the journal"
-    );
+    assert_eq!(t.journal_size(), before, "a rejected request must not write to the journal");
 }
 
 fn charge<'a>(amount_minor: i64, currency: &'a str, workspace_id: &'a str) -> SettleCharge<'a> {
-    SettleCharge {
-        workspace_id,
-        bill_id: "b1",
-        category: "payg",
-        amount_minor,
-        currency,
-        bill_date: "2026-11-25",
-    }
+    SettleCharge { workspace_id, bill_id: "b1", category: "payg", amount_minor, currency, bill_date: "2026-11-25" }
 }
 
-#[test]
-fn zero_negative_and_overflowing_amounts_are_refused_with_the_field_named() {
-    let (t, _) = setup();
+fn zero_negative_and_overflowing_amounts_are_refused_with_the_field_named(engine: Engine) {
+    let (t, _) = setup(engine);
     for minor in [0, -1, i64::MIN, 10_000_000_000_001, i64::MAX] {
-        rejects(&t, ErrorCode::Validation, Some("amount_minor"), || {
-            t.app.settle_charge(&charge(minor, "CNY", "ws1"))
-        });
+        rejects(&t, ErrorCode::Validation, Some("amount_minor"), || t.app.settle_charge(&charge(minor, "CNY", "ws1")));
     }
 }
 
-#[test]
-fn a_charge_in_another_currency_is_refused() {
-    let (t, _) = setup();
-    rejects(&t, ErrorCode::CurrencyMismatch, Some("currency"), || {
-        t.app.settle_charge(&charge(100, "USD", "ws1"))
-    });
-    rejects(&t, ErrorCode::Validation, Some("currency"), || {
-        t.app.settle_charge(&charge(100, "EUR", "ws1"))
-    });
+fn a_charge_in_another_currency_is_refused(engine: Engine) {
+    let (t, _) = setup(engine);
+    rejects(&t, ErrorCode::CurrencyMismatch, Some("currency"), || t.app.settle_charge(&charge(100, "USD", "ws1")));
+    rejects(&t, ErrorCode::Validation, Some("currency"), || t.app.settle_charge(&charge(100, "EUR", "ws1")));
 }
 
-#[test]
-fn a_charge_for_an_unknown_workspace_is_refused() {
-    let (t, _) = setup();
-    rejects(
-        &t,
-        ErrorCode::WorkspaceNotFound,
-        Some("workspace_id"),
-        || t.app.settle_charge(&charge(100, "CNY", "nope")),
-    );
-    rejects(&t, ErrorCode::Validation, Some("workspace_id"), || {
-        t.app.settle_charge(&charge(100, "CNY", "bad id"))
+fn a_charge_for_an_unknown_workspace_is_refused(engine: Engine) {
+    let (t, _) = setup(engine);
+    rejects(&t, ErrorCode::WorkspaceNotFound, Some("workspace_id"), || {
+        t.app.settle_charge(&charge(100, "CNY", "nope"))
     });
+    rejects(&t, ErrorCode::Validation, Some("workspace_id"), || t.app.settle_charge(&charge(100, "CNY", "bad id")));
 }
 
-#[test]
-fn malformed_bill_fields_are_refused() {
-    let (t, _) = setup();
+fn malformed_bill_fields_are_refused(engine: Engine) {
+    let (t, _) = setup(engine);
     let mut c = charge(100, "CNY", "ws1");
     c.bill_date = "2026-02-30";
-    rejects(&t, ErrorCode::Validation, Some("bill_date"), || {
-        t.app.settle_charge(&c)
-    });
+    rejects(&t, ErrorCode::Validation, Some("bill_date"), || t.app.settle_charge(&c));
     let mut c = charge(100, "CNY", "ws1");
     c.category = "storage";
-    rejects(&t, ErrorCode::Validation, Some("category"), || {
-        t.app.settle_charge(&c)
-    });
+    rejects(&t, ErrorCode::Validation, Some("category"), || t.app.settle_charge(&c));
     let mut c = charge(100, "CNY", "ws1");
     c.bill_id = "";
-    rejects(&t, ErrorCode::Validation, Some("bill_id"), || {
-        t.app.settle_charge(&c)
-    });
+    rejects(&t, ErrorCode::Validation, Some("bill_id"), || t.app.settle_charge(&c));
 }
 
-#[test]
-fn unknown_used_and_malformed_codes_are_refused() {
-    let (t, a) = setup();
-    rejects(&t, ErrorCode::CodeMalformed, Some("code"), || {
-        t.app.activate_code(a, "not-a-code")
-    });
+fn unknown_used_and_malformed_codes_are_refused(engine: Engine) {
+    let (t, a) = setup(engine);
+    rejects(&t, ErrorCode::CodeMalformed, Some("code"), || t.app.activate_code(a, "not-a-code"));
     let unknown = coffer_core::code::ActivationCode::from_random([3; 15]).display_grouped();
-    rejects(&t, ErrorCode::CodeUnknown, Some("code"), || {
-        t.app.activate_code(a, &unknown)
-    });
+    rejects(&t, ErrorCode::CodeUnknown, Some("code"), || t.app.activate_code(a, &unknown));
 }
 
-#[test]
-fn card_face_values_that_are_not_whole_hundreds_are_refused() {
-    let (t, a) = setup();
+fn card_face_values_that_are_not_whole_hundreds_are_refused(engine: Engine) {
+    let (t, a) = setup(engine);
     for minor in [15_000, 9_999, 100] {
-        let req = BuyCard {
-            account_id: a,
-            face_value_minor: minor,
-            currency: "CNY",
-            idempotency_key: None,
-        };
-        rejects(&t, ErrorCode::Validation, Some("face_value_minor"), || {
-            t.app.buy_card(&req)
-        });
+        let req = BuyCard { account_id: a, face_value_minor: minor, currency: "CNY", idempotency_key: None };
+        rejects(&t, ErrorCode::Validation, Some("face_value_minor"), || t.app.buy_card(&req));
     }
-    let req = BuyCard {
-        account_id: a,
-        face_value_minor: 100_000,
-        currency: "CNY",
-        idempotency_key: None,
-    };
-    rejects(&t, ErrorCode::InsufficientCash, None, || {
-        t.app.buy_card(&req)
-    });
+    let req = BuyCard { account_id: a, face_value_minor: 100_000, currency: "CNY", idempotency_key: None };
+    rejects(&t, ErrorCode::InsufficientCash, None, || t.app.buy_card(&req));
 }
 
-#[test]
-fn an_unknown_account_is_refused_as_not_found() {
-    let (t, _) = setup();
+fn an_unknown_account_is_refused_as_not_found(engine: Engine) {
+    let (t, _) = setup(engine);
     let req = CreditCash {
         account_id: AccountId(999),
         amount_minor: 100,
@@ -155,25 +97,14 @@ fn an_unknown_account_is_refused_as_not_found() {
         external_id: "x",
         memo: "",
     };
-    rejects(&t, ErrorCode::AccountNotFound, Some("account_id"), || {
-        t.app.credit_cash(&req)
-    });
+    rejects(&t, ErrorCode::AccountNotFound, Some("account_id"), || t.app.credit_cash(&req));
 }
 
-#[test]
-fn a_credit_with_an_unknown_source_or_empty_external_id_is_refused() {
-    let (t, a) = setup();
-    let req = CreditCash {
-        account_id: a,
-        amount_minor: 100,
-        currency: "CNY",
-        source: "cheque",
-        external_id: "x",
-        memo: "",
-    };
-    rejects(&t, ErrorCode::Validation, Some("source"), || {
-        t.app.credit_cash(&req)
-    });
+fn a_credit_with_an_unknown_source_or_empty_external_id_is_refused(engine: Engine) {
+    let (t, a) = setup(engine);
+    let req =
+        CreditCash { account_id: a, amount_minor: 100, currency: "CNY", source: "cheque", external_id: "x", memo: "" };
+    rejects(&t, ErrorCode::Validation, Some("source"), || t.app.credit_cash(&req));
     let req = CreditCash {
         account_id: a,
         amount_minor: 100,
@@ -182,14 +113,11 @@ fn a_credit_with_an_unknown_source_or_empty_external_id_is_refused() {
         external_id: "",
         memo: "",
     };
-    rejects(&t, ErrorCode::Validation, Some("external_id"), || {
-        t.app.credit_cash(&req)
-    });
+    rejects(&t, ErrorCode::Validation, Some("external_id"), || t.app.credit_cash(&req));
 }
 
-#[test]
-fn a_charge_beyond_the_arrears_limit_is_refused() {
-    let t = spawn_app();
+fn a_charge_beyond_the_arrears_limit_is_refused(engine: Engine) {
+    let t = spawn_app(engine);
     let req = coffer_app::use_cases::accounts::CreateAccount {
         name: "Capped",
         currency: "CNY",
@@ -197,22 +125,14 @@ fn a_charge_beyond_the_arrears_limit_is_refused() {
         arrears_limit_minor: Some(1_000),
         idempotency_key: None,
     };
-    let a = t
-        .app
-        .create_account(&req)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .account
-        .id;
+    let a = t.app.create_account(&req).unwrap_or_else(|e| panic!("{e}")).account.id;
     t.bind(a, "ws1");
-    rejects(&t, ErrorCode::ArrearsLimitExceeded, None, || {
-        t.app.settle_charge(&charge(1_001, "CNY", "ws1"))
-    });
+    rejects(&t, ErrorCode::ArrearsLimitExceeded, None, || t.app.settle_charge(&charge(1_001, "CNY", "ws1")));
     assert!(t.app.settle_charge(&charge(1_000, "CNY", "ws1")).is_ok());
 }
 
-#[test]
-fn an_adjustment_needs_a_reason_and_cannot_overdraw_cash() {
-    let (t, a) = setup();
+fn an_adjustment_needs_a_reason_and_cannot_overdraw_cash(engine: Engine) {
+    let (t, a) = setup(engine);
     let adjust = |amount_minor, reason| coffer_app::use_cases::adjustments::AdjustCash {
         account_id: a,
         amount_minor,
@@ -220,14 +140,20 @@ fn an_adjustment_needs_a_reason_and_cannot_overdraw_cash() {
         reason,
         idempotency_key: None,
     };
-    rejects(&t, ErrorCode::Validation, Some("reason"), || {
-        t.app.adjust_cash(&adjust(100, "  "))
-    });
-    rejects(
-        &t,
-        ErrorCode::InsufficientCash,
-        Some("amount_minor"),
-        || t.app.adjust_cash(&adjust(-50_001, "clawback")),
-    );
+    rejects(&t, ErrorCode::Validation, Some("reason"), || t.app.adjust_cash(&adjust(100, "  ")));
+    rejects(&t, ErrorCode::InsufficientCash, Some("amount_minor"), || t.app.adjust_cash(&adjust(-50_001, "clawback")));
     assert!(t.app.adjust_cash(&adjust(-50_000, "clawback")).is_ok());
 }
+
+engine_tests!(
+    zero_negative_and_overflowing_amounts_are_refused_with_the_field_named,
+    a_charge_in_another_currency_is_refused,
+    a_charge_for_an_unknown_workspace_is_refused,
+    malformed_bill_fields_are_refused,
+    unknown_used_and_malformed_codes_are_refused,
+    card_face_values_that_are_not_whole_hundreds_are_refused,
+    an_unknown_account_is_refused_as_not_found,
+    a_credit_with_an_unknown_source_or_empty_external_id_is_refused,
+    a_charge_beyond_the_arrears_limit_is_refused,
+    an_adjustment_needs_a_reason_and_cannot_overdraw_cash,
+);

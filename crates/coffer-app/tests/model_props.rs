@@ -1,4 +1,4 @@
-//! Random sequences of use cases on a real SQLite file. After every sequence the
+//! Random sequences of use cases on a real database, on each engine. After every sequence the
 //! verifier must find a consistent ledger (balanced entries, balances equal to their
 //! postings, sign rules, deductions adding up, allowed instruments, intact chain),
 //! and replaying any settled bill must return the original settlement and move
@@ -15,20 +15,9 @@ use proptest::prelude::*;
 #[derive(Clone, Debug)]
 enum Op {
     Credit(i64),
-    Voucher {
-        discount: bool,
-        minor: i64,
-        days: u32,
-    },
-    Card {
-        hundreds: i64,
-        allocate: bool,
-    },
-    Charge {
-        cloud: bool,
-        category: usize,
-        minor: i64,
-    },
+    Voucher { discount: bool, minor: i64, days: u32 },
+    Card { hundreds: i64, allocate: bool },
+    Charge { cloud: bool, category: usize, minor: i64 },
     Days(i64),
     Expire,
     Reverse(usize),
@@ -63,11 +52,7 @@ fn apply(
 ) {
     match op {
         Op::Credit(minor) => t.credit(a, *minor, &format!("bank-{n}")),
-        Op::Voucher {
-            discount,
-            minor,
-            days,
-        } => {
+        Op::Voucher { discount, minor, days } => {
             let kind = if *discount { "discount" } else { "standard" };
             let req = IssueVoucher {
                 account_id: a,
@@ -80,30 +65,16 @@ fn apply(
             t.app.issue_voucher(&req).unwrap_or_else(|e| panic!("{e}"));
         }
         Op::Card { hundreds, allocate } => {
-            let req = BuyCard {
-                account_id: a,
-                face_value_minor: hundreds * 10_000,
-                currency: "CNY",
-                idempotency_key: None,
-            };
+            let req =
+                BuyCard { account_id: a, face_value_minor: hundreds * 10_000, currency: "CNY", idempotency_key: None };
             // Buying may fail for lack of cash: that is a clean rejection, not a bug.
-            let _ = if *allocate {
-                t.app.allocate_card(&req)
-            } else {
-                t.app.buy_card(&req)
-            };
+            let _ = if *allocate { t.app.allocate_card(&req) } else { t.app.buy_card(&req) };
         }
-        Op::Charge {
-            cloud,
-            category,
-            minor,
-        } => {
+        Op::Charge { cloud, category, minor } => {
             let ws = if *cloud { "wc" } else { "wb" };
             let cat = ["payg", "sms", "testing"][*category];
             let bill = format!("bill-{n}");
-            let s = t
-                .settle(ws, &bill, cat, *minor)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let s = t.settle(ws, &bill, cat, *minor).unwrap_or_else(|e| panic!("{e}"));
             charges.push((s.charge.id, ws.to_owned(), bill, cat, *minor));
         }
         Op::Days(d) => t.days(*d),
@@ -119,28 +90,45 @@ fn apply(
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-
-    #[test]
-    fn any_sequence_of_use_cases_leaves_a_consistent_ledger(ops in prop::collection::vec(op(), 1..40)) {
-        let t = spawn_app();
-        let a = t.account("CNY");
-        t.bind(a, "wb");
-        t.bind_cloud(a, "wc");
-        let mut charges = Vec::new();
-        for (n, op) in ops.iter().enumerate() {
-            apply(&t, a, op, n, &mut charges);
-        }
-        let size = t.journal_size();
-        for (id, ws, bill, cat, minor) in &charges {
-            let replay = t.settle(ws, bill, cat, *minor).unwrap_or_else(|e| panic!("{e}"));
-            prop_assert!(replay.replayed);
-            prop_assert_eq!(replay.charge.id, *id);
-        }
-        prop_assert_eq!(t.journal_size(), size, "replays moved money");
-        let o = t.app.account_overview(a).unwrap_or_else(|e| panic!("{e}"));
-        prop_assert!(o.cash_minor >= 0 && o.voucher_balance_minor >= 0 && o.card_balance_minor >= 0);
-        prop_assert!(o.arrears_owed_minor == 0 || o.cash_minor == 0, "cash and arrears never coexist");
+/// Runs one random sequence on `engine` and checks the ledger afterwards.
+fn check_sequence(engine: Engine, ops: &[Op]) -> Result<(), TestCaseError> {
+    let t = spawn_app(engine);
+    let a = t.account("CNY");
+    t.bind(a, "wb");
+    t.bind_cloud(a, "wc");
+    let mut charges = Vec::new();
+    for (n, op) in ops.iter().enumerate() {
+        apply(&t, a, op, n, &mut charges);
     }
+    let size = t.journal_size();
+    for (id, ws, bill, cat, minor) in &charges {
+        let replay = t.settle(ws, bill, cat, *minor).unwrap_or_else(|e| panic!("{e}"));
+        prop_assert!(replay.replayed);
+        prop_assert_eq!(replay.charge.id, *id);
+    }
+    prop_assert_eq!(t.journal_size(), size, "replays moved money");
+    let o = t.app.account_overview(a).unwrap_or_else(|e| panic!("{e}"));
+    prop_assert!(o.cash_minor >= 0 && o.voucher_balance_minor >= 0 && o.card_balance_minor >= 0);
+    prop_assert!(o.arrears_owed_minor == 0 || o.cash_minor == 0, "cash and arrears never coexist");
+    Ok(())
 }
+
+/// The property, once per engine: `sqlite::...` and `postgres::...`.
+macro_rules! per_engine {
+    ($($engine:ident => $variant:ident),*) => {$(
+        mod $engine {
+            use super::*;
+
+            proptest! {
+                #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+                #[test]
+                fn any_sequence_of_use_cases_leaves_a_consistent_ledger(ops in prop::collection::vec(op(), 1..40)) {
+                    check_sequence(Engine::$variant, &ops)?;
+                }
+            }
+        }
+    )*};
+}
+
+per_engine!(sqlite => Sqlite, postgres => Postgres);

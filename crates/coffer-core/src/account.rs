@@ -92,18 +92,12 @@ mod tests {
         for id in [1, 7, 42, 1234, 987_654_321] {
             let reference = transfer_reference(AccountId(id));
             assert_eq!(parse_transfer_reference(&reference), Some(AccountId(id)));
-            assert_eq!(
-                parse_transfer_reference(&reference.to_lowercase()),
-                Some(AccountId(id))
-            );
+            assert_eq!(parse_transfer_reference(&reference.to_lowercase()), Some(AccountId(id)));
         }
         let good = transfer_reference(AccountId(1234));
         let mut typo = good.clone().into_bytes();
         typo[3] = if typo[3] == b'9' { b'8' } else { typo[3] + 1 };
-        assert_eq!(
-            parse_transfer_reference(&String::from_utf8(typo).unwrap_or_default()),
-            None
-        );
+        assert_eq!(parse_transfer_reference(&String::from_utf8(typo).unwrap_or_default()), None);
         assert_eq!(parse_transfer_reference("XX12"), None);
     }
 }

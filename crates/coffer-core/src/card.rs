@@ -103,26 +103,15 @@ impl BonusTiers {
     /// DOMAIN §6's published table: ≥10,000 → 1,000; ≥30,000 → 5,000; ≥100,000 → 20,000 units.
     pub fn published() -> BonusTiers {
         BonusTiers(vec![
-            BonusTier {
-                threshold_minor: 1_000_000,
-                bonus_minor: 100_000,
-            },
-            BonusTier {
-                threshold_minor: 3_000_000,
-                bonus_minor: 500_000,
-            },
-            BonusTier {
-                threshold_minor: 10_000_000,
-                bonus_minor: 2_000_000,
-            },
+            BonusTier { threshold_minor: 1_000_000, bonus_minor: 100_000 },
+            BonusTier { threshold_minor: 3_000_000, bonus_minor: 500_000 },
+            BonusTier { threshold_minor: 10_000_000, bonus_minor: 2_000_000 },
         ])
     }
 
     /// Accepts tiers with positive amounts; they need not be sorted.
     pub fn new(tiers: Vec<BonusTier>) -> Option<BonusTiers> {
-        let ok = tiers
-            .iter()
-            .all(|t| t.threshold_minor > 0 && Amount::from_minor(t.bonus_minor).is_ok());
+        let ok = tiers.iter().all(|t| t.threshold_minor > 0 && Amount::from_minor(t.bonus_minor).is_ok());
         ok.then_some(BonusTiers(tiers))
     }
 
@@ -152,14 +141,8 @@ mod tests {
     fn face_values_must_be_whole_hundreds_of_units() {
         assert_eq!(check_face_value(amount(100), Currency::Cny), Ok(()));
         assert_eq!(check_face_value(amount(5000), Currency::Cny), Ok(()));
-        assert_eq!(
-            check_face_value(amount(99), Currency::Cny),
-            Err(FaceValueError::BelowMinimum)
-        );
-        assert_eq!(
-            check_face_value(amount(150), Currency::Cny),
-            Err(FaceValueError::NotMultipleOfHundredUnits)
-        );
+        assert_eq!(check_face_value(amount(99), Currency::Cny), Err(FaceValueError::BelowMinimum));
+        assert_eq!(check_face_value(amount(150), Currency::Cny), Err(FaceValueError::NotMultipleOfHundredUnits));
     }
 
     #[test]

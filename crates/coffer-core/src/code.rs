@@ -32,12 +32,8 @@ impl fmt::Display for CodeFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             CodeFormatError::WrongLength => "an activation code has 16 characters",
-            CodeFormatError::InvalidCharacter => {
-                "an activation code uses only 2-9 and A-Z without I and O"
-            }
-            CodeFormatError::CheckCharacterMismatch => {
-                "the activation code has a typo (check character mismatch)"
-            }
+            CodeFormatError::InvalidCharacter => "an activation code uses only 2-9 and A-Z without I and O",
+            CodeFormatError::CheckCharacterMismatch => "the activation code has a typo (check character mismatch)",
         })
     }
 }
@@ -45,21 +41,15 @@ impl fmt::Display for CodeFormatError {
 impl ActivationCode {
     /// Builds a code from 15 random bytes (only the low five bits of each are used).
     pub fn from_random(bytes: [u8; RANDOM_BYTES]) -> ActivationCode {
-        let mut text: Vec<u8> = bytes
-            .iter()
-            .map(|b| ALPHABET[usize::from(b & 31)])
-            .collect();
+        let mut text: Vec<u8> = bytes.iter().map(|b| ALPHABET[usize::from(b & 31)]).collect();
         text.push(check_char(&text));
         ActivationCode(text.into_iter().map(char::from).collect())
     }
 
     /// Parses user input: case, dashes and spaces do not matter.
     pub fn parse(input: &str) -> Result<ActivationCode, CodeFormatError> {
-        let cleaned: Vec<u8> = input
-            .bytes()
-            .filter(|b| !matches!(b, b'-' | b' ' | b'\t'))
-            .map(|b| b.to_ascii_uppercase())
-            .collect();
+        let cleaned: Vec<u8> =
+            input.bytes().filter(|b| !matches!(b, b'-' | b' ' | b'\t')).map(|b| b.to_ascii_uppercase()).collect();
         if cleaned.len() != CODE_LEN {
             return Err(CodeFormatError::WrongLength);
         }
@@ -70,9 +60,7 @@ impl ActivationCode {
         if check != [check_char(body)] {
             return Err(CodeFormatError::CheckCharacterMismatch);
         }
-        Ok(ActivationCode(
-            cleaned.into_iter().map(char::from).collect(),
-        ))
+        Ok(ActivationCode(cleaned.into_iter().map(char::from).collect()))
     }
 
     /// The canonical form, which is what gets hashed.
@@ -82,9 +70,7 @@ impl ActivationCode {
 
     /// The form shown to people once: XXXX-XXXX-XXXX-XXXX.
     pub fn display_grouped(&self) -> String {
-        let chunks: Vec<&str> = (0..4)
-            .filter_map(|i| self.0.get(i * 4..i * 4 + 4))
-            .collect();
+        let chunks: Vec<&str> = (0..4).filter_map(|i| self.0.get(i * 4..i * 4 + 4)).collect();
         chunks.join("-")
     }
 }
@@ -93,11 +79,8 @@ impl ActivationCode {
 /// single substitution changes the check character, and so does any swap of
 /// neighbours except two characters exactly 16 places apart in the alphabet.
 fn check_char(body: &[u8]) -> u8 {
-    let sum: usize = body
-        .iter()
-        .enumerate()
-        .map(|(idx, b)| (2 * idx + 1) * ALPHABET.iter().position(|a| a == b).unwrap_or(0))
-        .sum();
+    let sum: usize =
+        body.iter().enumerate().map(|(idx, b)| (2 * idx + 1) * ALPHABET.iter().position(|a| a == b).unwrap_or(0)).sum();
     ALPHABET[sum % 32]
 }
 
@@ -107,15 +90,11 @@ mod tests {
 
     #[test]
     fn a_generated_code_parses_in_any_case_with_or_without_dashes() {
-        let code =
-            ActivationCode::from_random([7, 200, 13, 99, 1, 0, 255, 31, 32, 64, 5, 6, 7, 8, 9]);
+        let code = ActivationCode::from_random([7, 200, 13, 99, 1, 0, 255, 31, 32, 64, 5, 6, 7, 8, 9]);
         let shown = code.display_grouped();
         assert_eq!(shown.len(), 19);
         assert_eq!(ActivationCode::parse(&shown), Ok(code.clone()));
-        assert_eq!(
-            ActivationCode::parse(&shown.to_lowercase()),
-            Ok(code.clone())
-        );
+        assert_eq!(ActivationCode::parse(&shown.to_lowercase()), Ok(code.clone()));
         assert_eq!(ActivationCode::parse(code.canonical()), Ok(code));
     }
 
@@ -144,13 +123,7 @@ mod tests {
 
     #[test]
     fn malformed_codes_say_what_is_wrong() {
-        assert_eq!(
-            ActivationCode::parse("ABC"),
-            Err(CodeFormatError::WrongLength)
-        );
-        assert_eq!(
-            ActivationCode::parse("0000-0000-0000-0000"),
-            Err(CodeFormatError::InvalidCharacter)
-        );
+        assert_eq!(ActivationCode::parse("ABC"), Err(CodeFormatError::WrongLength));
+        assert_eq!(ActivationCode::parse("0000-0000-0000-0000"), Err(CodeFormatError::InvalidCharacter));
     }
 }

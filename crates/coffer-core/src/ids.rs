@@ -55,9 +55,7 @@ impl fmt::Display for TextIdError {
         match self {
             TextIdError::Empty => f.write_str("must not be empty"),
             TextIdError::TooLong { max_len } => write!(f, "must be at most {max_len} characters"),
-            TextIdError::InvalidCharacter => {
-                f.write_str("may contain only letters, digits, '-', '_', '.' and ':'")
-            }
+            TextIdError::InvalidCharacter => f.write_str("may contain only letters, digits, '-', '_', '.' and ':'"),
         }
     }
 }
@@ -131,14 +129,8 @@ mod tests {
     #[test]
     fn text_ids_refuse_empty_long_and_odd_characters() {
         assert_eq!(WorkspaceId::parse(""), Err(TextIdError::Empty));
-        assert_eq!(
-            WorkspaceId::parse(&"a".repeat(65)),
-            Err(TextIdError::TooLong { max_len: 64 })
-        );
-        assert_eq!(
-            WorkspaceId::parse("ws 1"),
-            Err(TextIdError::InvalidCharacter)
-        );
+        assert_eq!(WorkspaceId::parse(&"a".repeat(65)), Err(TextIdError::TooLong { max_len: 64 }));
+        assert_eq!(WorkspaceId::parse("ws 1"), Err(TextIdError::InvalidCharacter));
         assert!(WorkspaceId::parse("wksp_01-a.b:c").is_ok());
     }
 }

@@ -106,11 +106,7 @@ pub struct Posting {
 
 impl Posting {
     pub fn new(book: Book, instrument_id: i64, amount_minor: i64) -> Posting {
-        Posting {
-            book,
-            instrument_id,
-            amount_minor,
-        }
+        Posting { book, instrument_id, amount_minor }
     }
 }
 
@@ -175,19 +171,9 @@ impl JournalEntry {
     /// Builds an entry, dropping zero postings. Panics if the postings do not sum to
     /// zero: an unbalanced entry is a programming error in the core, never input.
     pub fn new(kind: EntryKind, postings: Vec<Posting>, memo: impl Into<String>) -> JournalEntry {
-        let postings: Vec<Posting> = postings
-            .into_iter()
-            .filter(|p| p.amount_minor != 0)
-            .collect();
-        assert!(
-            sums_to_zero(&postings),
-            "journal entry {kind:?} does not balance: {postings:?}"
-        );
-        JournalEntry {
-            kind,
-            postings,
-            memo: memo.into(),
-        }
+        let postings: Vec<Posting> = postings.into_iter().filter(|p| p.amount_minor != 0).collect();
+        assert!(sums_to_zero(&postings), "journal entry {kind:?} does not balance: {postings:?}");
+        JournalEntry { kind, postings, memo: memo.into() }
     }
 }
 

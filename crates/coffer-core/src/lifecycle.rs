@@ -63,18 +63,10 @@ pub struct ArrearsSplit {
 /// Any incoming value repays arrears first (DOMAIN §4, §6).
 pub fn split_for_arrears(owed_minor: i64, incoming: Amount) -> ArrearsSplit {
     let repaid_minor = owed_minor.clamp(0, incoming.minor());
-    ArrearsSplit {
-        repaid_minor,
-        rest_minor: incoming.minor() - repaid_minor,
-    }
+    ArrearsSplit { repaid_minor, rest_minor: incoming.minor() - repaid_minor }
 }
 
-pub fn cash_credit_entry(
-    source: CashSource,
-    amount: Amount,
-    owed_minor: i64,
-    memo: &str,
-) -> JournalEntry {
+pub fn cash_credit_entry(source: CashSource, amount: Amount, owed_minor: i64, memo: &str) -> JournalEntry {
     let split = split_for_arrears(owed_minor, amount);
     let postings = vec![
         Posting::new(source.book(), 0, -amount.minor()),
@@ -85,11 +77,7 @@ pub fn cash_credit_entry(
 }
 
 /// A voucher granted by an operator, by a redeemed code or as a purchase bonus.
-pub fn voucher_activation_entry(
-    voucher: VoucherId,
-    face_value: Amount,
-    memo: &str,
-) -> JournalEntry {
+pub fn voucher_activation_entry(voucher: VoucherId, face_value: Amount, memo: &str) -> JournalEntry {
     let postings = vec![
         Posting::new(Book::Promotion, 0, -face_value.minor()),
         Posting::new(Book::Voucher, voucher.0, face_value.minor()),
@@ -98,22 +86,10 @@ pub fn voucher_activation_entry(
 }
 
 /// Takes an instrument's leftover out of it: to breakage on expiry, back to promotion on revocation.
-pub fn write_off_entry(
-    kind: EntryKind,
-    source: Source,
-    leftover_minor: i64,
-    memo: &str,
-) -> JournalEntry {
+pub fn write_off_entry(kind: EntryKind, source: Source, leftover_minor: i64, memo: &str) -> JournalEntry {
     let (book, id) = Book::of_source(source);
-    let counter = if kind == EntryKind::VoucherRevoked {
-        Book::Promotion
-    } else {
-        Book::Breakage
-    };
-    let postings = vec![
-        Posting::new(book, id, -leftover_minor),
-        Posting::new(counter, 0, leftover_minor),
-    ];
+    let counter = if kind == EntryKind::VoucherRevoked { Book::Promotion } else { Book::Breakage };
+    let postings = vec![Posting::new(book, id, -leftover_minor), Posting::new(counter, 0, leftover_minor)];
     JournalEntry::new(kind, postings, memo)
 }
 
@@ -121,10 +97,7 @@ pub fn write_off_entry(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CardRejected {
     FaceValue(FaceValueError),
-    InsufficientCash {
-        available_minor: i64,
-        needed_minor: i64,
-    },
+    InsufficientCash { available_minor: i64, needed_minor: i64 },
 }
 
 /// A card purchase or allocation, decided.
@@ -147,47 +120,21 @@ pub fn plan_card_purchase(
 ) -> Result<CardPlan, CardRejected> {
     check_face_value(face_value, currency).map_err(CardRejected::FaceValue)?;
     if cash_minor < face_value.minor() {
-        return Err(CardRejected::InsufficientCash {
-            available_minor: cash_minor,
-            needed_minor: face_value.minor(),
-        });
+        return Err(CardRejected::InsufficientCash { available_minor: cash_minor, needed_minor: face_value.minor() });
     }
     let split = split_for_arrears(owed_minor, face_value);
-    Ok(CardPlan {
-        face_value,
-        purchased: true,
-        split,
-        bonus: tiers.bonus_for(face_value),
-    })
+    Ok(CardPlan { face_value, purchased: true, split, bonus: tiers.bonus_for(face_value) })
 }
 
 /// Plans an operator allocation: no cash, no bonus, arrears still repaid first.
-pub fn plan_card_allocation(
-    face_value: Amount,
-    currency: Currency,
-    owed_minor: i64,
-) -> Result<CardPlan, CardRejected> {
+pub fn plan_card_allocation(face_value: Amount, currency: Currency, owed_minor: i64) -> Result<CardPlan, CardRejected> {
     check_face_value(face_value, currency).map_err(CardRejected::FaceValue)?;
-    Ok(CardPlan {
-        face_value,
-        purchased: false,
-        split: split_for_arrears(owed_minor, face_value),
-        bonus: None,
-    })
+    Ok(CardPlan { face_value, purchased: false, split: split_for_arrears(owed_minor, face_value), bonus: None })
 }
 
 /// The entry of a card plan; `bonus_voucher` is the id of the discount voucher if any.
-pub fn card_entry(
-    plan: &CardPlan,
-    card: CardId,
-    bonus_voucher: Option<VoucherId>,
-    memo: &str,
-) -> JournalEntry {
-    let funding = if plan.purchased {
-        Book::Cash
-    } else {
-        Book::CardGrant
-    };
+pub fn card_entry(plan: &CardPlan, card: CardId, bonus_voucher: Option<VoucherId>, memo: &str) -> JournalEntry {
+    let funding = if plan.purchased { Book::Cash } else { Book::CardGrant };
     let mut postings = vec![
         Posting::new(funding, 0, -plan.face_value.minor()),
         Posting::new(Book::Arrears, 0, plan.split.repaid_minor),
@@ -197,11 +144,7 @@ pub fn card_entry(
         postings.push(Posting::new(Book::Promotion, 0, -bonus.minor()));
         postings.push(Posting::new(Book::Voucher, voucher.0, bonus.minor()));
     }
-    let kind = if plan.purchased {
-        EntryKind::CardPurchased
-    } else {
-        EntryKind::CardAllocated
-    };
+    let kind = if plan.purchased { EntryKind::CardPurchased } else { EntryKind::CardAllocated };
     JournalEntry::new(kind, postings, memo)
 }
 
@@ -216,10 +159,7 @@ pub enum AdjustmentDirection {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdjustmentRejected {
-    InsufficientCash {
-        available_minor: i64,
-        needed_minor: i64,
-    },
+    InsufficientCash { available_minor: i64, needed_minor: i64 },
 }
 
 pub fn adjustment_entry(
@@ -245,10 +185,7 @@ pub fn adjustment_entry(
                     needed_minor: amount.minor(),
                 });
             }
-            vec![
-                Posting::new(Book::Cash, 0, -amount.minor()),
-                Posting::new(Book::Adjustment, 0, amount.minor()),
-            ]
+            vec![Posting::new(Book::Cash, 0, -amount.minor()), Posting::new(Book::Adjustment, 0, amount.minor())]
         }
     };
     Ok(JournalEntry::new(EntryKind::Adjustment, postings, reason))
@@ -305,9 +242,7 @@ pub fn plan_reversal(
                 let (book, id) = Book::of_source(d.source);
                 postings.push(Posting::new(book, id, amount));
                 let state = instruments.iter().find(|i| i.source == d.source);
-                let dead = state.is_none_or(|s| {
-                    s.terminal || s.window.position(now) == WindowPosition::Expired
-                });
+                let dead = state.is_none_or(|s| s.terminal || s.window.position(now) == WindowPosition::Expired);
                 if dead {
                     postings.push(Posting::new(book, id, -amount));
                     postings.push(Posting::new(Book::Breakage, 0, amount));
@@ -322,9 +257,5 @@ pub fn plan_reversal(
     postings.push(Posting::new(Book::Arrears, 0, back_to_arrears));
     postings.push(Posting::new(Book::Cash, 0, cash_or_arrears - back_to_arrears));
     postings.push(Posting::new(Book::Revenue, 0, -total));
-    ReversalPlan {
-        entry: JournalEntry::new(EntryKind::ChargeReversed, postings, memo),
-        revived,
-        written_off,
-    }
+    ReversalPlan { entry: JournalEntry::new(EntryKind::ChargeReversed, postings, memo), revived, written_off }
 }

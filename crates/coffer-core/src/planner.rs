@@ -107,35 +107,22 @@ impl ChargePlan {
     pub fn exhausted(&self) -> Vec<Source> {
         self.considered
             .iter()
-            .filter(
-                |c| matches!(c.outcome, Outcome::Used(a) if a.minor() == c.balance_before_minor),
-            )
+            .filter(|c| matches!(c.outcome, Outcome::Used(a) if a.minor() == c.balance_before_minor))
             .filter(|c| matches!(c.source, Source::Voucher(_) | Source::Card(_)))
             .map(|c| c.source)
             .collect()
     }
 
     pub fn amount_from(&self, class: InstrumentClass) -> i64 {
-        self.deductions
-            .iter()
-            .filter(|d| d.class == class)
-            .map(|d| d.amount.minor())
-            .sum()
+        self.deductions.iter().filter(|d| d.class == class).map(|d| d.amount.minor()).sum()
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChargeRejected {
-    CurrencyMismatch {
-        account: Currency,
-        charge: Currency,
-    },
+    CurrencyMismatch { account: Currency, charge: Currency },
     NoPolicyRule,
-    ArrearsLimitExceeded {
-        owed_minor: i64,
-        limit_minor: i64,
-        requested_minor: i64,
-    },
+    ArrearsLimitExceeded { owed_minor: i64, limit_minor: i64, requested_minor: i64 },
 }
 
 /// The charge to plan.
@@ -155,31 +142,19 @@ pub fn plan_charge(
     now: Timestamp,
 ) -> Result<ChargePlan, ChargeRejected> {
     if charge.currency != wallet.currency {
-        return Err(ChargeRejected::CurrencyMismatch {
-            account: wallet.currency,
-            charge: charge.currency,
-        });
+        return Err(ChargeRejected::CurrencyMismatch { account: wallet.currency, charge: charge.currency });
     }
     let classes = policy.classes_for(charge.settlement, charge.category);
     if classes.is_empty() {
         return Err(ChargeRejected::NoPolicyRule);
     }
-    let mut walk = Walk {
-        remaining: charge.amount.minor(),
-        deductions: Vec::new(),
-        considered: Vec::new(),
-    };
+    let mut walk = Walk { remaining: charge.amount.minor(), deductions: Vec::new(), considered: Vec::new() };
     for class in InstrumentClass::ALL {
         if classes.contains(&class) {
             continue;
         }
         for candidate in candidates_of(wallet, class) {
-            walk.skip(
-                class,
-                candidate.source,
-                candidate.balance_minor,
-                SkipReason::NotAllowedForCategory,
-            );
+            walk.skip(class, candidate.source, candidate.balance_minor, SkipReason::NotAllowedForCategory);
         }
     }
     for &class in classes {
@@ -195,10 +170,7 @@ pub fn plan_charge(
     }
     debug_assert_eq!(walk.remaining, 0, "a terminal class always covers the rest");
     debug_assert_eq!(
-        walk.deductions
-            .iter()
-            .map(|d| d.amount.minor())
-            .sum::<i64>(),
+        walk.deductions.iter().map(|d| d.amount.minor()).sum::<i64>(),
         charge.amount.minor(),
         "deductions add up to the charge"
     );
@@ -219,12 +191,7 @@ struct Walk {
 impl Walk {
     fn skip(&mut self, class: InstrumentClass, source: Source, balance: i64, reason: SkipReason) {
         let outcome = Outcome::Skipped(reason);
-        self.considered.push(Consideration {
-            class,
-            source,
-            balance_before_minor: balance,
-            outcome,
-        });
+        self.considered.push(Consideration { class, source, balance_before_minor: balance, outcome });
     }
 
     fn consider(&mut self, class: InstrumentClass, c: &Candidate, now: Timestamp) {
@@ -253,18 +220,9 @@ impl Walk {
             return self.skip(class, source, balance, SkipReason::AlreadyCovered);
         };
         self.remaining -= take;
-        self.deductions.push(Deduction {
-            class,
-            source,
-            amount,
-        });
+        self.deductions.push(Deduction { class, source, amount });
         let outcome = Outcome::Used(amount);
-        self.considered.push(Consideration {
-            class,
-            source,
-            balance_before_minor: balance,
-            outcome,
-        });
+        self.considered.push(Consideration { class, source, balance_before_minor: balance, outcome });
     }
 
     fn take_terminal(&mut self, class: InstrumentClass, source: Source, balance: i64) {
@@ -324,12 +282,7 @@ fn card_candidate(c: &PrepaidCard) -> Candidate {
 
 fn candidates_of(wallet: &WalletSnapshot, class: InstrumentClass) -> Vec<Candidate> {
     let vouchers_of = |kind: VoucherKind| -> Vec<Candidate> {
-        wallet
-            .vouchers
-            .iter()
-            .filter(|v| v.kind == kind)
-            .map(voucher_candidate)
-            .collect()
+        wallet.vouchers.iter().filter(|v| v.kind == kind).map(voucher_candidate).collect()
     };
     let whole = |source, balance_minor| Candidate {
         source,

@@ -61,17 +61,12 @@ impl InstrumentClass {
     }
 
     pub fn parse(text: &str) -> Option<InstrumentClass> {
-        InstrumentClass::ALL
-            .into_iter()
-            .find(|c| c.as_str() == text)
+        InstrumentClass::ALL.into_iter().find(|c| c.as_str() == text)
     }
 
     /// Terminal classes take whatever is left, without a balance limit of their own.
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            InstrumentClass::Arrears | InstrumentClass::CloudAccount
-        )
+        matches!(self, InstrumentClass::Arrears | InstrumentClass::CloudAccount)
     }
 }
 
@@ -87,10 +82,7 @@ pub struct PolicyRule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyError {
     /// A (settlement, category) pair has no rule or more than one.
-    NotExactlyOneRule {
-        settlement: SettlementKind,
-        category: Category,
-    },
+    NotExactlyOneRule { settlement: SettlementKind, category: Category },
     /// A rule lists a class twice.
     DuplicateClass,
     /// A rule does not end with its settlement's terminal class, or has one elsewhere.
@@ -138,15 +130,9 @@ impl DeductionPolicy {
     pub fn new(version: u32, rules: Vec<PolicyRule>) -> Result<DeductionPolicy, PolicyError> {
         for settlement in [SettlementKind::BillingCenter, SettlementKind::Cloud] {
             for category in Category::ALL {
-                let n = rules
-                    .iter()
-                    .filter(|r| r.settlement == settlement && r.category == category)
-                    .count();
+                let n = rules.iter().filter(|r| r.settlement == settlement && r.category == category).count();
                 if n != 1 {
-                    return Err(PolicyError::NotExactlyOneRule {
-                        settlement,
-                        category,
-                    });
+                    return Err(PolicyError::NotExactlyOneRule { settlement, category });
                 }
             }
         }
@@ -165,11 +151,7 @@ impl DeductionPolicy {
     }
 
     /// The ordered classes for a settlement and category.
-    pub fn classes_for(
-        &self,
-        settlement: SettlementKind,
-        category: Category,
-    ) -> &[InstrumentClass] {
+    pub fn classes_for(&self, settlement: SettlementKind, category: Category) -> &[InstrumentClass] {
         self.rules
             .iter()
             .find(|r| r.settlement == settlement && r.category == category)
@@ -183,9 +165,7 @@ fn check_rule(rule: &PolicyRule) -> Result<(), PolicyError> {
         SettlementKind::BillingCenter => InstrumentClass::Arrears,
         SettlementKind::Cloud => InstrumentClass::CloudAccount,
     };
-    if rule.classes.last() != Some(&terminal)
-        || rule.classes.iter().filter(|c| c.is_terminal()).count() != 1
-    {
+    if rule.classes.last() != Some(&terminal) || rule.classes.iter().filter(|c| c.is_terminal()).count() != 1 {
         return Err(PolicyError::WrongTerminal);
     }
     let mut seen = rule.classes.clone();

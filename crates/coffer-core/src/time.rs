@@ -15,10 +15,7 @@ impl Timestamp {
 
     /// The instant `days` whole days later, saturating instead of overflowing.
     pub fn plus_days(self, days: u32) -> Timestamp {
-        Timestamp(
-            self.0
-                .saturating_add(i64::from(days).saturating_mul(MS_PER_DAY)),
-        )
+        Timestamp(self.0.saturating_add(i64::from(days).saturating_mul(MS_PER_DAY)))
     }
 }
 
@@ -99,10 +96,7 @@ impl Date {
     }
 
     pub fn year_month(self) -> YearMonth {
-        YearMonth {
-            year: self.year,
-            month: self.month,
-        }
+        YearMonth { year: self.year, month: self.month }
     }
 }
 
@@ -159,18 +153,12 @@ mod tests {
         assert!(Date::parse("2023-13-01").is_none());
         assert!(Date::parse("2023-1-01").is_none());
         assert!(Date::parse("+023-01-01").is_none());
-        assert_eq!(
-            Date::parse("2026-11-26").map(|d| d.to_string()),
-            Some("2026-11-26".into())
-        );
+        assert_eq!(Date::parse("2026-11-26").map(|d| d.to_string()), Some("2026-11-26".into()));
     }
 
     #[test]
     fn a_window_is_half_open() {
-        let w = Window {
-            from: Timestamp(10),
-            until: Some(Timestamp(20)),
-        };
+        let w = Window { from: Timestamp(10), until: Some(Timestamp(20)) };
         assert_eq!(w.position(Timestamp(9)), WindowPosition::NotYetValid);
         assert_eq!(w.position(Timestamp(10)), WindowPosition::Inside);
         assert_eq!(w.position(Timestamp(19)), WindowPosition::Inside);

@@ -110,10 +110,9 @@ impl VoucherValidity {
     pub fn resolve(&self, activated_at: Timestamp) -> Window {
         match self {
             VoucherValidity::Fixed(w) => *w,
-            VoucherValidity::DaysFromActivation(days) => Window {
-                from: activated_at,
-                until: Some(activated_at.plus_days(*days)),
-            },
+            VoucherValidity::DaysFromActivation(days) => {
+                Window { from: activated_at, until: Some(activated_at.plus_days(*days)) }
+            }
         }
     }
 

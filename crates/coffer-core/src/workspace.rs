@@ -12,12 +12,8 @@ pub enum CloudProvider {
 }
 
 impl CloudProvider {
-    pub const ALL: [CloudProvider; 4] = [
-        CloudProvider::Aliyun,
-        CloudProvider::Aws,
-        CloudProvider::Huawei,
-        CloudProvider::Azure,
-    ];
+    pub const ALL: [CloudProvider; 4] =
+        [CloudProvider::Aliyun, CloudProvider::Aws, CloudProvider::Huawei, CloudProvider::Azure];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,10 +33,7 @@ impl CloudProvider {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Settlement {
     BillingCenter,
-    Cloud {
-        provider: CloudProvider,
-        cloud_account_id: String,
-    },
+    Cloud { provider: CloudProvider, cloud_account_id: String },
 }
 
 /// The two settlement kinds, without the cloud details; the deduction policy is keyed by it.
@@ -145,8 +138,7 @@ pub fn plan_settlement_change(
         return Err(SettlementChangeRejected::Unchanged);
     }
     let customer = authority == ChangeAuthority::Customer;
-    let locked_in =
-        workspace.settlement.kind() == SettlementKind::Cloud && workspace.cloud_subscription_active;
+    let locked_in = workspace.settlement.kind() == SettlementKind::Cloud && workspace.cloud_subscription_active;
     if customer && locked_in {
         return Err(SettlementChangeRejected::CloudSubscriptionActive);
     }
@@ -154,11 +146,7 @@ pub fn plan_settlement_change(
         return Err(SettlementChangeRejected::AlreadyChangedThisMonth);
     }
     Ok(SettlementChange {
-        settlement_changed_in: if customer {
-            Some(this_month)
-        } else {
-            workspace.settlement_changed_in
-        },
+        settlement_changed_in: if customer { Some(this_month) } else { workspace.settlement_changed_in },
         cloud_subscription_active: new.kind() == SettlementKind::Cloud,
     })
 }
@@ -177,19 +165,10 @@ mod tests {
             cloud_subscription_active: cloud,
         }
     }
-    const NOV: YearMonth = YearMonth {
-        year: 2026,
-        month: 11,
-    };
-    const OCT: YearMonth = YearMonth {
-        year: 2026,
-        month: 10,
-    };
+    const NOV: YearMonth = YearMonth { year: 2026, month: 11 };
+    const OCT: YearMonth = YearMonth { year: 2026, month: 10 };
     fn aws() -> Settlement {
-        Settlement::Cloud {
-            provider: CloudProvider::Aws,
-            cloud_account_id: "123".into(),
-        }
+        Settlement::Cloud { provider: CloudProvider::Aws, cloud_account_id: "123".into() }
     }
 
     #[test]
@@ -208,20 +187,10 @@ mod tests {
     fn an_active_cloud_subscription_locks_the_workspace_in_unless_an_operator_overrides() {
         let w = ws(aws(), None);
         assert_eq!(
-            plan_settlement_change(
-                &w,
-                &Settlement::BillingCenter,
-                NOV,
-                ChangeAuthority::Customer
-            ),
+            plan_settlement_change(&w, &Settlement::BillingCenter, NOV, ChangeAuthority::Customer),
             Err(SettlementChangeRejected::CloudSubscriptionActive)
         );
-        let change = plan_settlement_change(
-            &w,
-            &Settlement::BillingCenter,
-            NOV,
-            ChangeAuthority::Operator,
-        );
+        let change = plan_settlement_change(&w, &Settlement::BillingCenter, NOV, ChangeAuthority::Operator);
         assert_eq!(change.map(|c| c.settlement_changed_in), Ok(None));
     }
 
@@ -229,12 +198,7 @@ mod tests {
     fn changing_to_the_same_method_is_refused() {
         let w = ws(Settlement::BillingCenter, None);
         assert_eq!(
-            plan_settlement_change(
-                &w,
-                &Settlement::BillingCenter,
-                NOV,
-                ChangeAuthority::Operator
-            ),
+            plan_settlement_change(&w, &Settlement::BillingCenter, NOV, ChangeAuthority::Operator),
             Err(SettlementChangeRejected::Unchanged)
         );
     }

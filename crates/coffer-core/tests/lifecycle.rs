@@ -6,10 +6,9 @@ use coffer_core::card::{BonusTier, BonusTiers, FaceValueError};
 use coffer_core::ids::{CardId, VoucherId};
 use coffer_core::journal::{sums_to_zero, Book, EntryKind, JournalEntry};
 use coffer_core::lifecycle::{
-    adjustment_entry, card_entry, cash_credit_entry, charge_entry, plan_card_allocation,
-    plan_card_purchase, plan_reversal, split_for_arrears, voucher_activation_entry,
-    write_off_entry, AdjustmentDirection, AdjustmentRejected, ArrearsSplit, CardRejected,
-    CashSource, InstrumentNow,
+    adjustment_entry, card_entry, cash_credit_entry, charge_entry, plan_card_allocation, plan_card_purchase,
+    plan_reversal, split_for_arrears, voucher_activation_entry, write_off_entry, AdjustmentDirection,
+    AdjustmentRejected, ArrearsSplit, CardRejected, CashSource, InstrumentNow,
 };
 use coffer_core::money::{Amount, Currency};
 use coffer_core::planner::{plan_charge, ChargePlan, Deduction, Source, WalletSnapshot};
@@ -24,35 +23,19 @@ fn units(n: i64) -> Amount {
 }
 
 fn assert_balanced(entry: &JournalEntry) {
-    assert!(
-        sums_to_zero(&entry.postings),
-        "{:?} does not balance: {:?}",
-        entry.kind,
-        entry.postings
-    );
-    assert!(
-        entry.postings.iter().all(|p| p.amount_minor != 0),
-        "zero postings are dropped"
-    );
+    assert!(sums_to_zero(&entry.postings), "{:?} does not balance: {:?}", entry.kind, entry.postings);
+    assert!(entry.postings.iter().all(|p| p.amount_minor != 0), "zero postings are dropped");
 }
 
 fn plan(wallet: &WalletSnapshot, settlement: SettlementKind, minor: i64) -> ChargePlan {
-    plan_charge(
-        wallet,
-        &DeductionPolicy::v1(),
-        charge(settlement, Category::Payg, minor),
-        NOW,
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"))
+    plan_charge(wallet, &DeductionPolicy::v1(), charge(settlement, Category::Payg, minor), NOW)
+        .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// Books matching a wallet snapshot.
 fn books_of(wallet: &WalletSnapshot) -> Books {
-    let mut books = Books::new().with(Book::Cash, 0, wallet.cash_minor).with(
-        Book::Arrears,
-        0,
-        -wallet.arrears_owed_minor,
-    );
+    let mut books =
+        Books::new().with(Book::Cash, 0, wallet.cash_minor).with(Book::Arrears, 0, -wallet.arrears_owed_minor);
     for voucher in &wallet.vouchers {
         books = books.with(Book::Voucher, voucher.id.0, voucher.balance_minor);
     }
@@ -95,11 +78,7 @@ fn a_charge_entry_moves_each_deduction_to_revenue_and_balances() {
 
 #[test]
 fn a_cloud_charge_entry_posts_the_remainder_to_cloud_billed() {
-    let wallet = WalletSnapshot {
-        cash_minor: 10_000,
-        cards: vec![card(3, 300)],
-        ..wallet()
-    };
+    let wallet = WalletSnapshot { cash_minor: 10_000, cards: vec![card(3, 300)], ..wallet() };
     let plan = plan(&wallet, SettlementKind::Cloud, 1_000);
     let entry = charge_entry(&plan, "cloud bill");
     assert_balanced(&entry);
@@ -152,20 +131,11 @@ fn a_cash_credit_smaller_than_the_arrears_only_reduces_them() {
 
 #[test]
 fn the_arrears_split_never_repays_more_than_is_owed_or_incoming() {
-    let cases = [
-        (0, 500, 0, 500),
-        (100, 500, 100, 400),
-        (500, 500, 500, 0),
-        (900, 500, 500, 0),
-        (-50, 500, 0, 500),
-    ];
+    let cases = [(0, 500, 0, 500), (100, 500, 100, 400), (500, 500, 500, 0), (900, 500, 500, 0), (-50, 500, 0, 500)];
     for (owed, incoming, repaid, rest) in cases {
         assert_eq!(
             split_for_arrears(owed, amount(incoming)),
-            ArrearsSplit {
-                repaid_minor: repaid,
-                rest_minor: rest
-            },
+            ArrearsSplit { repaid_minor: repaid, rest_minor: rest },
             "owed {owed}, incoming {incoming}"
         );
     }
@@ -181,10 +151,7 @@ fn card_face_values_must_be_whole_hundreds_of_units_of_at_least_one_hundred() {
             (amount(9_999), Err(FaceValueError::BelowMinimum)),
             (units(99), Err(FaceValueError::BelowMinimum)),
             (units(150), Err(FaceValueError::NotMultipleOfHundredUnits)),
-            (
-                amount(10_001),
-                Err(FaceValueError::NotMultipleOfHundredUnits),
-            ),
+            (amount(10_001), Err(FaceValueError::NotMultipleOfHundredUnits)),
             (units(100), Ok(())),
             (units(1_000_000), Ok(())),
         ] {
@@ -200,9 +167,7 @@ fn card_face_values_must_be_whole_hundreds_of_units_of_at_least_one_hundred() {
 fn a_bad_face_value_is_reported_before_missing_cash() {
     assert_eq!(
         plan_card_purchase(units(150), Currency::Cny, 0, 0, &BonusTiers::published()),
-        Err(CardRejected::FaceValue(
-            FaceValueError::NotMultipleOfHundredUnits
-        ))
+        Err(CardRejected::FaceValue(FaceValueError::NotMultipleOfHundredUnits))
     );
 }
 
@@ -211,21 +176,11 @@ fn a_card_cannot_be_bought_with_less_cash_than_its_face_value() {
     let tiers = BonusTiers::published();
     assert_eq!(
         plan_card_purchase(units(500), Currency::Cny, 49_999, 0, &tiers),
-        Err(CardRejected::InsufficientCash {
-            available_minor: 49_999,
-            needed_minor: 50_000
-        })
+        Err(CardRejected::InsufficientCash { available_minor: 49_999, needed_minor: 50_000 })
     );
-    let plan = plan_card_purchase(units(500), Currency::Cny, 50_000, 0, &tiers)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = plan_card_purchase(units(500), Currency::Cny, 50_000, 0, &tiers).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(plan.purchased);
-    assert_eq!(
-        plan.split,
-        ArrearsSplit {
-            repaid_minor: 0,
-            rest_minor: 50_000
-        }
-    );
+    assert_eq!(plan.split, ArrearsSplit { repaid_minor: 0, rest_minor: 50_000 });
     assert_eq!(plan.bonus, None);
 
     let entry = card_entry(&plan, CardId(7), None, "buy");
@@ -240,55 +195,26 @@ fn a_card_cannot_be_bought_with_less_cash_than_its_face_value() {
 
 #[test]
 fn a_new_cards_value_repays_arrears_first() {
-    let plan = plan_card_purchase(
-        units(300),
-        Currency::Cny,
-        100_000,
-        12_345,
-        &BonusTiers::published(),
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(
-        plan.split,
-        ArrearsSplit {
-            repaid_minor: 12_345,
-            rest_minor: 30_000 - 12_345
-        }
-    );
+    let plan = plan_card_purchase(units(300), Currency::Cny, 100_000, 12_345, &BonusTiers::published())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(plan.split, ArrearsSplit { repaid_minor: 12_345, rest_minor: 30_000 - 12_345 });
     let entry = card_entry(&plan, CardId(9), None, "buy");
     assert_balanced(&entry);
-    let mut books = Books::new()
-        .with(Book::Cash, 0, 100_000)
-        .with(Book::Arrears, 0, -12_345);
+    let mut books = Books::new().with(Book::Cash, 0, 100_000).with(Book::Arrears, 0, -12_345);
     books.apply(&entry);
     books.assert_customer_books_valid();
-    assert_eq!(
-        books.get(Book::Cash, 0),
-        70_000,
-        "cash drops by the face value"
-    );
+    assert_eq!(books.get(Book::Cash, 0), 70_000, "cash drops by the face value");
     assert_eq!(books.get(Book::Arrears, 0), 0);
     assert_eq!(books.get(Book::Card, 9), 17_655);
 }
 
 #[test]
 fn arrears_larger_than_the_card_swallow_all_of_its_value() {
-    let plan =
-        plan_card_allocation(units(100), Currency::Usd, 50_000).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(
-        plan.split,
-        ArrearsSplit {
-            repaid_minor: 10_000,
-            rest_minor: 0
-        }
-    );
+    let plan = plan_card_allocation(units(100), Currency::Usd, 50_000).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(plan.split, ArrearsSplit { repaid_minor: 10_000, rest_minor: 0 });
     let entry = card_entry(&plan, CardId(4), None, "grant");
     assert_balanced(&entry);
-    assert_eq!(
-        posted(&entry, Book::Card),
-        0,
-        "the zero card posting is dropped"
-    );
+    assert_eq!(posted(&entry, Book::Card), 0, "the zero card posting is dropped");
     let mut books = Books::new().with(Book::Arrears, 0, -50_000);
     books.apply(&entry);
     books.assert_customer_books_valid();
@@ -317,18 +243,9 @@ fn only_the_highest_bonus_tier_reached_is_granted_per_purchase() {
 #[test]
 fn custom_bonus_tiers_need_not_be_sorted_and_still_pay_only_the_highest() {
     let tiers = BonusTiers::new(vec![
-        BonusTier {
-            threshold_minor: 50_000,
-            bonus_minor: 7_000,
-        },
-        BonusTier {
-            threshold_minor: 10_000,
-            bonus_minor: 500,
-        },
-        BonusTier {
-            threshold_minor: 20_000,
-            bonus_minor: 2_000,
-        },
+        BonusTier { threshold_minor: 50_000, bonus_minor: 7_000 },
+        BonusTier { threshold_minor: 10_000, bonus_minor: 500 },
+        BonusTier { threshold_minor: 20_000, bonus_minor: 2_000 },
     ])
     .unwrap_or_else(|| panic!("valid tiers"));
     let bonus = |face| {
@@ -340,28 +257,14 @@ fn custom_bonus_tiers_need_not_be_sorted_and_still_pay_only_the_highest() {
     assert_eq!(bonus(10_000), Some(500));
     assert_eq!(bonus(40_000), Some(2_000));
     assert_eq!(bonus(60_000), Some(7_000));
-    assert!(BonusTiers::new(vec![BonusTier {
-        threshold_minor: 10_000,
-        bonus_minor: 0
-    }])
-    .is_none());
-    assert!(BonusTiers::new(vec![BonusTier {
-        threshold_minor: 0,
-        bonus_minor: 100
-    }])
-    .is_none());
+    assert!(BonusTiers::new(vec![BonusTier { threshold_minor: 10_000, bonus_minor: 0 }]).is_none());
+    assert!(BonusTiers::new(vec![BonusTier { threshold_minor: 0, bonus_minor: 100 }]).is_none());
 }
 
 #[test]
 fn a_bought_card_with_a_bonus_books_the_discount_voucher_from_promotion() {
-    let plan = plan_card_purchase(
-        units(30_000),
-        Currency::Cny,
-        units(40_000).minor(),
-        0,
-        &BonusTiers::published(),
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = plan_card_purchase(units(30_000), Currency::Cny, units(40_000).minor(), 0, &BonusTiers::published())
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(plan.bonus, Some(units(5_000)));
     let entry = card_entry(&plan, CardId(1), Some(VoucherId(2)), "buy big");
     assert_balanced(&entry);
@@ -376,8 +279,7 @@ fn a_bought_card_with_a_bonus_books_the_discount_voucher_from_promotion() {
 
 #[test]
 fn allocated_cards_earn_no_bonus_and_are_funded_by_the_grant_book() {
-    let plan =
-        plan_card_allocation(units(100_000), Currency::Cny, 0).unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = plan_card_allocation(units(100_000), Currency::Cny, 0).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(!plan.purchased);
     assert_eq!(plan.bonus, None);
     // Even if a caller passes a voucher id, no bonus is booked without a planned bonus.
@@ -393,8 +295,7 @@ fn allocated_cards_earn_no_bonus_and_are_funded_by_the_grant_book() {
 
 #[test]
 fn an_allocated_cards_value_also_repays_arrears_first() {
-    let plan =
-        plan_card_allocation(units(100), Currency::Cny, 2_500).unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = plan_card_allocation(units(100), Currency::Cny, 2_500).unwrap_or_else(|e| panic!("{e:?}"));
     let entry = card_entry(&plan, CardId(5), None, "grant");
     assert_balanced(&entry);
     assert_eq!(posted(&entry, Book::Arrears), 2_500);
@@ -416,14 +317,8 @@ fn a_voucher_activation_moves_promotion_value_into_the_voucher() {
 
 #[test]
 fn an_adjustment_credit_repays_arrears_first() {
-    let entry = adjustment_entry(
-        AdjustmentDirection::Credit,
-        amount(1_000),
-        0,
-        400,
-        "goodwill",
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let entry = adjustment_entry(AdjustmentDirection::Credit, amount(1_000), 0, 400, "goodwill")
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_balanced(&entry);
     assert_eq!(entry.kind, EntryKind::Adjustment);
     assert_eq!(entry.memo, "goodwill");
@@ -439,21 +334,14 @@ fn an_adjustment_credit_repays_arrears_first() {
 fn an_adjustment_debit_takes_cash_but_never_below_zero() {
     assert_eq!(
         adjustment_entry(AdjustmentDirection::Debit, amount(501), 500, 0, "fix"),
-        Err(AdjustmentRejected::InsufficientCash {
-            available_minor: 500,
-            needed_minor: 501
-        })
+        Err(AdjustmentRejected::InsufficientCash { available_minor: 500, needed_minor: 501 })
     );
-    let entry = adjustment_entry(AdjustmentDirection::Debit, amount(500), 500, 0, "fix")
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let entry =
+        adjustment_entry(AdjustmentDirection::Debit, amount(500), 500, 0, "fix").unwrap_or_else(|e| panic!("{e:?}"));
     assert_balanced(&entry);
     assert_eq!(posted(&entry, Book::Cash), -500);
     assert_eq!(posted(&entry, Book::Adjustment), 500);
-    assert_eq!(
-        posted(&entry, Book::Arrears),
-        0,
-        "a debit never touches arrears"
-    );
+    assert_eq!(posted(&entry, Book::Arrears), 0, "a debit never touches arrears");
     let mut books = Books::new().with(Book::Cash, 0, 500);
     books.apply(&entry);
     books.assert_customer_books_valid();
@@ -475,9 +363,7 @@ fn expiry_writes_the_leftover_off_to_breakage() {
     assert_eq!(posted_to(&entry, Book::Card, 4), -9_000);
     assert_eq!(posted(&entry, Book::Breakage), 9_000);
 
-    let mut books = Books::new()
-        .with(Book::Voucher, 3, 250)
-        .with(Book::Card, 4, 9_000);
+    let mut books = Books::new().with(Book::Voucher, 3, 250).with(Book::Card, 4, 9_000);
     books.apply(&write_off_entry(EntryKind::VoucherExpired, v(3), 250, ""));
     books.apply(&write_off_entry(EntryKind::CardExpired, c(4), 9_000, ""));
     books.assert_customer_books_valid();
@@ -503,19 +389,11 @@ fn writing_off_nothing_produces_an_empty_entry() {
 // ---------------------------------------------------------------- reversals
 
 fn alive(source: Source) -> InstrumentNow {
-    InstrumentNow {
-        source,
-        window: window(0, Some(365)),
-        terminal: false,
-    }
+    InstrumentNow { source, window: window(0, Some(365)), terminal: false }
 }
 
 fn deduction(class: InstrumentClass, source: Source, minor: i64) -> Deduction {
-    Deduction {
-        class,
-        source,
-        amount: amount(minor),
-    }
+    Deduction { class, source, amount: amount(minor) }
 }
 
 #[test]
@@ -525,13 +403,7 @@ fn reversing_a_charge_gives_each_deduction_back_and_revives_vouchers_and_cards()
         deduction(InstrumentClass::PrepaidCard, c(2), 300),
         deduction(InstrumentClass::Cash, Source::Cash, 400),
     ];
-    let plan = plan_reversal(
-        &deductions,
-        &[alive(v(1)), alive(c(2))],
-        0,
-        NOW,
-        "billing error",
-    );
+    let plan = plan_reversal(&deductions, &[alive(v(1)), alive(c(2))], 0, NOW, "billing error");
     let entry = &plan.entry;
     assert_balanced(entry);
     assert_eq!(entry.kind, EntryKind::ChargeReversed);
@@ -545,10 +417,8 @@ fn reversing_a_charge_gives_each_deduction_back_and_revives_vouchers_and_cards()
 
 #[test]
 fn reversing_onto_an_expired_instrument_writes_the_money_off_again() {
-    let deductions = [
-        deduction(InstrumentClass::DiscountVoucher, v(1), 100),
-        deduction(InstrumentClass::PrepaidCard, c(2), 300),
-    ];
+    let deductions =
+        [deduction(InstrumentClass::DiscountVoucher, v(1), 100), deduction(InstrumentClass::PrepaidCard, c(2), 300)];
     let expired_voucher = InstrumentNow {
         window: window(0, Some(100)), // ends exactly now
         ..alive(v(1))
@@ -569,9 +439,7 @@ fn reversing_onto_an_expired_instrument_writes_the_money_off_again() {
     assert_eq!(posted(&plan.entry, Book::Breakage), 100);
     assert_eq!(posted(&plan.entry, Book::Revenue), -400);
 
-    let mut books = Books::new()
-        .with(Book::Voucher, 1, 0)
-        .with(Book::Card, 2, 0);
+    let mut books = Books::new().with(Book::Voucher, 1, 0).with(Book::Card, 2, 0);
     books.apply(&plan.entry);
     books.assert_customer_books_valid();
     assert_eq!(books.get(Book::Voucher, 1), 0);
@@ -580,14 +448,9 @@ fn reversing_onto_an_expired_instrument_writes_the_money_off_again() {
 
 #[test]
 fn reversing_onto_a_revoked_or_unknown_instrument_writes_the_money_off() {
-    let deductions = [
-        deduction(InstrumentClass::StandardVoucher, v(1), 100),
-        deduction(InstrumentClass::PrepaidCard, c(9), 50),
-    ];
-    let revoked = InstrumentNow {
-        terminal: true,
-        ..alive(v(1))
-    };
+    let deductions =
+        [deduction(InstrumentClass::StandardVoucher, v(1), 100), deduction(InstrumentClass::PrepaidCard, c(9), 50)];
+    let revoked = InstrumentNow { terminal: true, ..alive(v(1)) };
     let plan = plan_reversal(&deductions, &[revoked], 0, NOW, "r");
     assert_balanced(&plan.entry);
     assert_eq!(plan.written_off, vec![v(1), c(9)]);
@@ -641,13 +504,7 @@ fn a_charge_then_its_reversal_restores_every_book() {
     let owed_now = -books.get(Book::Arrears, 0);
     assert_eq!(owed_now, 1_000);
     let instruments = [alive(v(1)), alive(v(2)), alive(c(3))];
-    let reversal = plan_reversal(
-        &charge_plan.deductions,
-        &instruments,
-        owed_now,
-        Timestamp(NOW.0 + 1),
-        "reverse",
-    );
+    let reversal = plan_reversal(&charge_plan.deductions, &instruments, owed_now, Timestamp(NOW.0 + 1), "reverse");
     books.apply(&reversal.entry);
     books.assert_customer_books_valid();
     assert_eq!(reversal.revived, vec![v(1), v(2), c(3)]);

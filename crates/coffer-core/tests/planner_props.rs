@@ -11,8 +11,7 @@ use coffer_core::journal::{sums_to_zero, Book};
 use coffer_core::lifecycle::charge_entry;
 use coffer_core::money::{Amount, Currency};
 use coffer_core::planner::{
-    plan_charge, ChargeInput, ChargePlan, ChargeRejected, Outcome, SkipReason, Source,
-    WalletSnapshot,
+    plan_charge, ChargeInput, ChargePlan, ChargeRejected, Outcome, SkipReason, Source, WalletSnapshot,
 };
 use coffer_core::policy::{Category, DeductionPolicy, InstrumentClass};
 use coffer_core::time::{Timestamp, Window, MS_PER_DAY};
@@ -25,8 +24,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use InstrumentClass::{
-    Arrears as ArrearsClass, Cash as CashClass, CloudAccount as CloudClass, DiscountVoucher,
-    PrepaidCard as CardClass, StandardVoucher,
+    Arrears as ArrearsClass, Cash as CashClass, CloudAccount as CloudClass, DiscountVoucher, PrepaidCard as CardClass,
+    StandardVoucher,
 };
 
 const DAY: i64 = MS_PER_DAY;
@@ -36,19 +35,11 @@ const DAY: i64 = MS_PER_DAY;
 /// DOMAIN §2's table, written out again independently of `DeductionPolicy::v1`.
 fn reference_classes(settlement: SettlementKind, category: Category) -> &'static [InstrumentClass] {
     match (settlement, category) {
-        (SettlementKind::BillingCenter, Category::Payg) => &[
-            StandardVoucher,
-            DiscountVoucher,
-            CardClass,
-            CashClass,
-            ArrearsClass,
-        ],
-        (SettlementKind::BillingCenter, Category::Sms | Category::Testing) => {
-            &[CardClass, CashClass, ArrearsClass]
+        (SettlementKind::BillingCenter, Category::Payg) => {
+            &[StandardVoucher, DiscountVoucher, CardClass, CashClass, ArrearsClass]
         }
-        (SettlementKind::Cloud, Category::Payg) => {
-            &[StandardVoucher, DiscountVoucher, CardClass, CloudClass]
-        }
+        (SettlementKind::BillingCenter, Category::Sms | Category::Testing) => &[CardClass, CashClass, ArrearsClass],
+        (SettlementKind::Cloud, Category::Payg) => &[StandardVoucher, DiscountVoucher, CardClass, CloudClass],
         (SettlementKind::Cloud, Category::Sms | Category::Testing) => &[CardClass, CloudClass],
     }
 }
@@ -135,9 +126,7 @@ fn within_class(a: &Inst, b: &Inst) -> Ordering {
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
     };
-    by_expiry
-        .then(a.since.0.cmp(&b.since.0))
-        .then(a.id.cmp(&b.id))
+    by_expiry.then(a.since.0.cmp(&b.since.0)).then(a.id.cmp(&b.id))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,36 +145,19 @@ struct ModelPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ModelRejection {
     Currency(Currency, Currency),
-    Limit {
-        owed: i64,
-        limit: i64,
-        requested: i64,
-    },
+    Limit { owed: i64, limit: i64, requested: i64 },
 }
 
-fn model_plan(
-    wallet: &WalletSnapshot,
-    charge: ChargeInput,
-    now: Timestamp,
-) -> Result<ModelPlan, ModelRejection> {
+fn model_plan(wallet: &WalletSnapshot, charge: ChargeInput, now: Timestamp) -> Result<ModelPlan, ModelRejection> {
     if wallet.currency != charge.currency {
         return Err(ModelRejection::Currency(wallet.currency, charge.currency));
     }
     let classes = reference_classes(charge.settlement, charge.category);
     let all = model_instruments(wallet);
-    let mut plan = ModelPlan {
-        deductions: Vec::new(),
-        considered: BTreeMap::new(),
-    };
+    let mut plan = ModelPlan { deductions: Vec::new(), considered: BTreeMap::new() };
     for inst in all.iter().filter(|i| !classes.contains(&i.class)) {
-        plan.considered.insert(
-            inst.source,
-            (
-                inst.class,
-                inst.balance,
-                ModelOutcome::Skipped(SkipReason::NotAllowedForCategory),
-            ),
-        );
+        plan.considered
+            .insert(inst.source, (inst.class, inst.balance, ModelOutcome::Skipped(SkipReason::NotAllowedForCategory)));
     }
     let mut left = charge.amount.minor();
     for &class in classes {
@@ -203,17 +175,12 @@ fn model_plan(
             if class == ArrearsClass {
                 if let Some(limit) = wallet.arrears_limit_minor {
                     if wallet.arrears_owed_minor + left > limit {
-                        return Err(ModelRejection::Limit {
-                            owed: wallet.arrears_owed_minor,
-                            limit,
-                            requested: left,
-                        });
+                        return Err(ModelRejection::Limit { owed: wallet.arrears_owed_minor, limit, requested: left });
                     }
                 }
             }
             plan.deductions.push((class, source, left));
-            plan.considered
-                .insert(source, (class, before, ModelOutcome::Used(left)));
+            plan.considered.insert(source, (class, before, ModelOutcome::Used(left)));
             left = 0;
             continue;
         }
@@ -230,8 +197,7 @@ fn model_plan(
                     ModelOutcome::Used(take)
                 }
             };
-            plan.considered
-                .insert(inst.source, (class, inst.balance, outcome));
+            plan.considered.insert(inst.source, (class, inst.balance, outcome));
         }
     }
     assert_eq!(left, 0, "the model's terminal class always covers the rest");
@@ -241,43 +207,22 @@ fn model_plan(
 fn as_model(result: Result<ChargePlan, ChargeRejected>) -> Result<ModelPlan, ModelRejection> {
     match result {
         Ok(plan) => {
-            let deductions = plan
-                .deductions
-                .iter()
-                .map(|d| (d.class, d.source, d.amount.minor()))
-                .collect();
+            let deductions = plan.deductions.iter().map(|d| (d.class, d.source, d.amount.minor())).collect();
             let mut considered = BTreeMap::new();
             for c in &plan.considered {
                 let outcome = match c.outcome {
                     Outcome::Used(a) => ModelOutcome::Used(a.minor()),
                     Outcome::Skipped(r) => ModelOutcome::Skipped(r),
                 };
-                let previous =
-                    considered.insert(c.source, (c.class, c.balance_before_minor, outcome));
-                assert!(
-                    previous.is_none(),
-                    "{:?} considered twice: {:?}",
-                    c.source,
-                    plan.considered
-                );
+                let previous = considered.insert(c.source, (c.class, c.balance_before_minor, outcome));
+                assert!(previous.is_none(), "{:?} considered twice: {:?}", c.source, plan.considered);
             }
-            Ok(ModelPlan {
-                deductions,
-                considered,
-            })
+            Ok(ModelPlan { deductions, considered })
         }
-        Err(ChargeRejected::CurrencyMismatch { account, charge }) => {
-            Err(ModelRejection::Currency(account, charge))
+        Err(ChargeRejected::CurrencyMismatch { account, charge }) => Err(ModelRejection::Currency(account, charge)),
+        Err(ChargeRejected::ArrearsLimitExceeded { owed_minor, limit_minor, requested_minor }) => {
+            Err(ModelRejection::Limit { owed: owed_minor, limit: limit_minor, requested: requested_minor })
         }
-        Err(ChargeRejected::ArrearsLimitExceeded {
-            owed_minor,
-            limit_minor,
-            requested_minor,
-        }) => Err(ModelRejection::Limit {
-            owed: owed_minor,
-            limit: limit_minor,
-            requested: requested_minor,
-        }),
         Err(ChargeRejected::NoPolicyRule) => panic!("policy v1 has a rule for every pair"),
     }
 }
@@ -341,8 +286,7 @@ fn build_wallet(
     arrears_owed_minor: i64,
     arrears_limit_minor: Option<i64>,
 ) -> WalletSnapshot {
-    let face =
-        |balance: i64| Amount::from_minor(balance.max(1)).unwrap_or_else(|e| panic!("{e:?}"));
+    let face = |balance: i64| Amount::from_minor(balance.max(1)).unwrap_or_else(|e| panic!("{e:?}"));
     let vouchers = vouchers
         .into_iter()
         .enumerate()
@@ -360,19 +304,17 @@ fn build_wallet(
     let cards = cards
         .into_iter()
         .enumerate()
-        .map(
-            |(i, (status, balance, window, purchased, origin))| PrepaidCard {
-                id: CardId(ids[6 + i]),
-                account_id: ACCOUNT,
-                number: format!("PC{:010}", ids[6 + i]),
-                face_value: face(balance),
-                balance_minor: balance,
-                status,
-                window,
-                purchased_at: Timestamp(purchased * DAY),
-                origin,
-            },
-        )
+        .map(|(i, (status, balance, window, purchased, origin))| PrepaidCard {
+            id: CardId(ids[6 + i]),
+            account_id: ACCOUNT,
+            number: format!("PC{:010}", ids[6 + i]),
+            face_value: face(balance),
+            balance_minor: balance,
+            status,
+            window,
+            purchased_at: Timestamp(purchased * DAY),
+            origin,
+        })
         .collect();
     WalletSnapshot {
         account_id: ACCOUNT,
@@ -399,10 +341,7 @@ fn wallet_strategy() -> impl Strategy<Value = WalletSnapshot> {
 
 fn charge_strategy() -> impl Strategy<Value = ChargeInput> {
     (
-        prop_oneof![
-            Just(SettlementKind::BillingCenter),
-            Just(SettlementKind::Cloud)
-        ],
+        prop_oneof![Just(SettlementKind::BillingCenter), Just(SettlementKind::Cloud)],
         select(Category::ALL.to_vec()),
         prop_oneof![1i64..1_000, 1i64..=1_000_000_000],
         prop_oneof![9 => Just(Currency::Cny), 1 => Just(Currency::Usd)],
@@ -418,19 +357,11 @@ fn charge_strategy() -> impl Strategy<Value = ChargeInput> {
 // ================================================================ helpers
 
 fn voucher_of(wallet: &WalletSnapshot, id: VoucherId) -> &Voucher {
-    wallet
-        .vouchers
-        .iter()
-        .find(|v| v.id == id)
-        .unwrap_or_else(|| panic!("unknown voucher {id}"))
+    wallet.vouchers.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("unknown voucher {id}"))
 }
 
 fn card_of(wallet: &WalletSnapshot, id: CardId) -> &PrepaidCard {
-    wallet
-        .cards
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("unknown card {id}"))
+    wallet.cards.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("unknown card {id}"))
 }
 
 /// The balance a source had in the snapshot, for the sources that have one.
@@ -444,11 +375,8 @@ fn balance_of(wallet: &WalletSnapshot, source: Source) -> Option<i64> {
 }
 
 fn books_of(wallet: &WalletSnapshot) -> Books {
-    let mut books = Books::new().with(Book::Cash, 0, wallet.cash_minor).with(
-        Book::Arrears,
-        0,
-        -wallet.arrears_owed_minor,
-    );
+    let mut books =
+        Books::new().with(Book::Cash, 0, wallet.cash_minor).with(Book::Arrears, 0, -wallet.arrears_owed_minor);
     for voucher in &wallet.vouchers {
         books = books.with(Book::Voucher, voucher.id.0, voucher.balance_minor);
     }
@@ -474,19 +402,12 @@ fn apply(wallet: &mut WalletSnapshot, plan: &ChargePlan) -> i64 {
         let a = d.amount.minor();
         match d.source {
             Source::Voucher(id) => {
-                let voucher = wallet
-                    .vouchers
-                    .iter_mut()
-                    .find(|v| v.id == id)
-                    .unwrap_or_else(|| panic!("unknown voucher {id}"));
+                let voucher =
+                    wallet.vouchers.iter_mut().find(|v| v.id == id).unwrap_or_else(|| panic!("unknown voucher {id}"));
                 voucher.balance_minor -= a;
             }
             Source::Card(id) => {
-                let card = wallet
-                    .cards
-                    .iter_mut()
-                    .find(|c| c.id == id)
-                    .unwrap_or_else(|| panic!("unknown card {id}"));
+                let card = wallet.cards.iter_mut().find(|c| c.id == id).unwrap_or_else(|| panic!("unknown card {id}"));
                 card.balance_minor -= a;
             }
             Source::Cash => wallet.cash_minor -= a,

@@ -11,6 +11,7 @@
 //! - [`writes`]: the write half of [`coffer_store::WriteTx`].
 //! - [`rows`]: conversions between columns and core types.
 
+mod auth;
 mod reads;
 mod rows;
 mod writes;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_auth.sql")];
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,7 +33,7 @@ const READERS_KEPT: usize = 4;
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    pub(crate) writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -41,18 +42,14 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let writer = connect(path)?;
         migrate(&writer)?;
-        Ok(SqliteStore {
-            path: path.to_owned(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-        })
+        Ok(SqliteStore { path: path.to_owned(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn take_reader(&self) -> StoreResult<Connection> {
+    pub(crate) fn take_reader(&self) -> StoreResult<Connection> {
         let pooled = lock(&self.readers).pop();
         match pooled {
             Some(c) => Ok(c),
@@ -60,7 +57,7 @@ impl SqliteStore {
         }
     }
 
-    fn give_back(&self, conn: Connection) {
+    pub(crate) fn give_back(&self, conn: Connection) {
         let mut readers = lock(&self.readers);
         if readers.len() < READERS_KEPT {
             readers.push(conn);
@@ -70,7 +67,7 @@ impl SqliteStore {
 
 /// A poisoned mutex only means another thread panicked while holding it; the
 /// connection itself rolls back any open transaction on the next `BEGIN`.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -89,14 +86,11 @@ fn connect(path: &Path) -> StoreResult<Connection> {
 fn migrate(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
     let result = (|| {
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(map_err)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
         let applied = usize::try_from(version).unwrap_or(0);
         for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
             conn.execute_batch(sql).map_err(map_err)?;
-            conn.execute_batch(&format!("PRAGMA user_version = {}", idx + 1))
-                .map_err(map_err)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", idx + 1)).map_err(map_err)?;
         }
         Ok(())
     })();
@@ -111,9 +105,9 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     match &e {
         rusqlite::Error::SqliteFailure(inner, msg) => match inner.code {
-            ErrorCode::ConstraintViolation => StoreError::Conflict {
-                constraint: msg.clone().unwrap_or_else(|| "constraint".into()),
-            },
+            ErrorCode::ConstraintViolation => {
+                StoreError::Conflict { constraint: msg.clone().unwrap_or_else(|| "constraint".into()) }
+            }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy,
             _ => StoreError::Backend(e.to_string()),
         },
@@ -124,10 +118,7 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
 impl Store for SqliteStore {
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
         let conn = self.take_reader()?;
-        Ok(Box::new(ReadView {
-            store: self,
-            conn: Some(conn),
-        }))
+        Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
     }
 
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {

@@ -2,9 +2,7 @@
 //! transactions share one implementation.
 
 use coffer_core::card::CardStatus;
-use coffer_core::ids::{
-    AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId,
-};
+use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
 use coffer_core::journal::{Book, EntryKind, Posting};
 use coffer_core::planner::{Deduction, Source};
 use coffer_core::policy::{Category, InstrumentClass};
@@ -20,11 +18,8 @@ use crate::rows::*;
 type R<T> = StoreResult<T>;
 
 pub(crate) fn account(c: &Connection, id: AccountId) -> R<Option<AccountRecord>> {
-    let sql =
-        format!("SELECT {ACCOUNT_COLUMNS} FROM billing_account WHERE billing_account_id = ?1");
-    c.query_row(&sql, [id.0], account_row)
-        .optional()
-        .map_err(from_sql_err)
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM billing_account WHERE billing_account_id = ?1");
+    c.query_row(&sql, [id.0], account_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn accounts(c: &Connection) -> R<Vec<AccountRecord>> {
@@ -34,9 +29,7 @@ pub(crate) fn accounts(c: &Connection) -> R<Vec<AccountRecord>> {
 
 pub(crate) fn workspace(c: &Connection, id: &WorkspaceId) -> R<Option<Workspace>> {
     let sql = format!("SELECT {WORKSPACE_COLUMNS} FROM workspace WHERE workspace_id = ?1");
-    c.query_row(&sql, [id.as_str()], workspace_row)
-        .optional()
-        .map_err(from_sql_err)
+    c.query_row(&sql, [id.as_str()], workspace_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn workspaces_of(c: &Connection, account: AccountId) -> R<Vec<Workspace>> {
@@ -44,18 +37,11 @@ pub(crate) fn workspaces_of(c: &Connection, account: AccountId) -> R<Vec<Workspa
     collect(c, &sql, [account.0], workspace_row)
 }
 
-pub(crate) fn book_balance(
-    c: &Connection,
-    account: AccountId,
-    book: Book,
-    instrument_id: i64,
-) -> R<i64> {
+pub(crate) fn book_balance(c: &Connection, account: AccountId, book: Book, instrument_id: i64) -> R<i64> {
     let sql = "SELECT balance_minor FROM ledger_account \
                WHERE billing_account_id = ?1 AND book = ?2 AND instrument_id = ?3";
     let found: Option<i64> = c
-        .query_row(sql, params![account.0, book.as_str(), instrument_id], |r| {
-            r.get(0)
-        })
+        .query_row(sql, params![account.0, book.as_str(), instrument_id], |r| r.get(0))
         .optional()
         .map_err(from_sql_err)?;
     Ok(found.unwrap_or(0))
@@ -74,78 +60,42 @@ pub(crate) fn ledger_balances(c: &Connection, account: AccountId) -> R<Vec<Ledge
     })
 }
 
-pub(crate) fn vouchers_of(
-    c: &Connection,
-    account: AccountId,
-    status: Option<VoucherStatus>,
-) -> R<Vec<VoucherRecord>> {
+pub(crate) fn vouchers_of(c: &Connection, account: AccountId, status: Option<VoucherStatus>) -> R<Vec<VoucherRecord>> {
     let sql = format!(
         "SELECT {VOUCHER_COLUMNS} FROM voucher WHERE billing_account_id = ?1 AND (?2 IS NULL OR status = ?2) \
          ORDER BY voucher_id"
     );
-    collect(
-        c,
-        &sql,
-        params![account.0, status.map(|s| s.as_str())],
-        voucher_row,
-    )
+    collect(c, &sql, params![account.0, status.map(|s| s.as_str())], voucher_row)
 }
 
-pub(crate) fn voucher(
-    c: &Connection,
-    account: AccountId,
-    id: VoucherId,
-) -> R<Option<VoucherRecord>> {
-    let sql = format!(
-        "SELECT {VOUCHER_COLUMNS} FROM voucher WHERE billing_account_id = ?1 AND voucher_id = ?2"
-    );
-    c.query_row(&sql, [account.0, id.0], voucher_row)
-        .optional()
-        .map_err(from_sql_err)
+pub(crate) fn voucher(c: &Connection, account: AccountId, id: VoucherId) -> R<Option<VoucherRecord>> {
+    let sql = format!("SELECT {VOUCHER_COLUMNS} FROM voucher WHERE billing_account_id = ?1 AND voucher_id = ?2");
+    c.query_row(&sql, [account.0, id.0], voucher_row).optional().map_err(from_sql_err)
 }
 
-pub(crate) fn cards_of(
-    c: &Connection,
-    account: AccountId,
-    status: Option<CardStatus>,
-) -> R<Vec<CardRecord>> {
+pub(crate) fn cards_of(c: &Connection, account: AccountId, status: Option<CardStatus>) -> R<Vec<CardRecord>> {
     let sql = format!(
         "SELECT {CARD_COLUMNS} FROM prepaid_card WHERE billing_account_id = ?1 AND (?2 IS NULL OR status = ?2) \
          ORDER BY prepaid_card_id"
     );
-    collect(
-        c,
-        &sql,
-        params![account.0, status.map(|s| s.as_str())],
-        card_row,
-    )
+    collect(c, &sql, params![account.0, status.map(|s| s.as_str())], card_row)
 }
 
 pub(crate) fn card(c: &Connection, account: AccountId, id: CardId) -> R<Option<CardRecord>> {
     let sql = format!("SELECT {CARD_COLUMNS} FROM prepaid_card WHERE billing_account_id = ?1 AND prepaid_card_id = ?2");
-    c.query_row(&sql, [account.0, id.0], card_row)
-        .optional()
-        .map_err(from_sql_err)
+    c.query_row(&sql, [account.0, id.0], card_row).optional().map_err(from_sql_err)
 }
 
-pub(crate) fn vouchers_due(
-    c: &Connection,
-    now: Timestamp,
-    limit: u32,
-) -> R<Vec<(AccountId, VoucherId)>> {
+pub(crate) fn vouchers_due(c: &Connection, now: Timestamp, limit: u32) -> R<Vec<(AccountId, VoucherId)>> {
     let sql = "SELECT billing_account_id, voucher_id FROM voucher \
                WHERE status IN ('active', 'used_up') AND valid_until_ms <= ?1 ORDER BY voucher_id LIMIT ?2";
-    collect(c, sql, params![now.0, limit], |r| {
-        Ok((AccountId(r.get(0)?), VoucherId(r.get(1)?)))
-    })
+    collect(c, sql, params![now.0, limit], |r| Ok((AccountId(r.get(0)?), VoucherId(r.get(1)?))))
 }
 
 pub(crate) fn cards_due(c: &Connection, now: Timestamp, limit: u32) -> R<Vec<(AccountId, CardId)>> {
     let sql = "SELECT billing_account_id, prepaid_card_id FROM prepaid_card \
                WHERE status IN ('active', 'used_up') AND valid_until_ms <= ?1 ORDER BY prepaid_card_id LIMIT ?2";
-    collect(c, sql, params![now.0, limit], |r| {
-        Ok((AccountId(r.get(0)?), CardId(r.get(1)?)))
-    })
+    collect(c, sql, params![now.0, limit], |r| Ok((AccountId(r.get(0)?), CardId(r.get(1)?))))
 }
 
 const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspace_id, bill_id, category, settlement, \
@@ -173,8 +123,7 @@ fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
             workspace_id: WorkspaceId::parse(&ws).map_err(|_| bad("workspace id", ws.clone()))?,
             bill_id: BillId::parse(&bill).map_err(|_| bad("bill id", bill.clone()))?,
             category: Category::parse(&cat).ok_or_else(|| bad("category", cat.clone()))?,
-            settlement: SettlementKind::parse(&set)
-                .ok_or_else(|| bad("settlement", set.clone()))?,
+            settlement: SettlementKind::parse(&set).ok_or_else(|| bad("settlement", set.clone()))?,
             cloud_provider: provider.as_deref().and_then(CloudProvider::parse),
             amount: amount(r.get(7)?).map_err(to_sql_err)?,
             currency: currency(&text(8)?).map_err(to_sql_err)?,
@@ -190,80 +139,48 @@ fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
 }
 
 fn with_deductions(c: &Connection, mut charge: ChargeRecord) -> R<ChargeRecord> {
-    let sql = "SELECT class, instrument_id, amount_minor FROM charge_deduction WHERE charge_id = ?1 ORDER BY deduction_idx";
+    let sql =
+        "SELECT class, instrument_id, amount_minor FROM charge_deduction WHERE charge_id = ?1 ORDER BY deduction_idx";
     charge.charge.deductions = collect(c, sql, [charge.id.0], |r| {
         let class_text: String = r.get(0)?;
-        let class = InstrumentClass::parse(&class_text)
-            .ok_or_else(|| to_sql_err(corrupt("class", &class_text)))?;
+        let class = InstrumentClass::parse(&class_text).ok_or_else(|| to_sql_err(corrupt("class", &class_text)))?;
         let id: i64 = r.get(1)?;
         let source = match class {
-            InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => {
-                Source::Voucher(VoucherId(id))
-            }
+            InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => Source::Voucher(VoucherId(id)),
             InstrumentClass::PrepaidCard => Source::Card(CardId(id)),
             InstrumentClass::Cash => Source::Cash,
             InstrumentClass::Arrears => Source::Arrears,
             InstrumentClass::CloudAccount => Source::CloudAccount,
         };
-        Ok(Deduction {
-            class,
-            source,
-            amount: amount(r.get(2)?).map_err(to_sql_err)?,
-        })
+        Ok(Deduction { class, source, amount: amount(r.get(2)?).map_err(to_sql_err)? })
     })?;
     Ok(charge)
 }
 
 pub(crate) fn charge(c: &Connection, account: AccountId, id: ChargeId) -> R<Option<ChargeRecord>> {
-    let sql = format!(
-        "SELECT {CHARGE_COLUMNS} FROM charge WHERE billing_account_id = ?1 AND charge_id = ?2"
-    );
-    let found = c
-        .query_row(&sql, [account.0, id.0], charge_row)
-        .optional()
-        .map_err(from_sql_err)?;
+    let sql = format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE billing_account_id = ?1 AND charge_id = ?2");
+    let found = c.query_row(&sql, [account.0, id.0], charge_row).optional().map_err(from_sql_err)?;
     found.map(|ch| with_deductions(c, ch)).transpose()
 }
 
-pub(crate) fn charge_by_bill(
-    c: &Connection,
-    ws: &WorkspaceId,
-    bill: &BillId,
-) -> R<Option<ChargeRecord>> {
-    let sql =
-        format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE workspace_id = ?1 AND bill_id = ?2");
-    let found = c
-        .query_row(&sql, [ws.as_str(), bill.as_str()], charge_row)
-        .optional()
-        .map_err(from_sql_err)?;
+pub(crate) fn charge_by_bill(c: &Connection, ws: &WorkspaceId, bill: &BillId) -> R<Option<ChargeRecord>> {
+    let sql = format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE workspace_id = ?1 AND bill_id = ?2");
+    let found = c.query_row(&sql, [ws.as_str(), bill.as_str()], charge_row).optional().map_err(from_sql_err)?;
     found.map(|ch| with_deductions(c, ch)).transpose()
 }
 
-pub(crate) fn charges_of(
-    c: &Connection,
-    account: AccountId,
-    page: &PageQuery,
-) -> R<Vec<ChargeRecord>> {
+pub(crate) fn charges_of(c: &Connection, account: AccountId, page: &PageQuery) -> R<Vec<ChargeRecord>> {
     let sql = format!(
         "SELECT {CHARGE_COLUMNS} FROM charge WHERE billing_account_id = ?1 AND charge_id > ?2 \
          AND settled_at_ms >= ?3 AND settled_at_ms < ?4 ORDER BY charge_id LIMIT ?5"
     );
     let (after, from, until) = page_bounds(page);
-    let found = collect(
-        c,
-        &sql,
-        params![account.0, after, from, until, page.limit],
-        charge_row,
-    )?;
+    let found = collect(c, &sql, params![account.0, after, from, until, page.limit], charge_row)?;
     found.into_iter().map(|ch| with_deductions(c, ch)).collect()
 }
 
 fn page_bounds(page: &PageQuery) -> (i64, i64, i64) {
-    (
-        page.after.unwrap_or(0),
-        page.from.map_or(i64::MIN, |t| t.0),
-        page.until.map_or(i64::MAX, |t| t.0),
-    )
+    (page.after.unwrap_or(0), page.from.map_or(i64::MIN, |t| t.0), page.until.map_or(i64::MAX, |t| t.0))
 }
 
 pub(crate) fn idempotency(c: &Connection, scope: &str, key: &str) -> R<Option<IdempotencyRecord>> {
@@ -282,8 +199,7 @@ pub(crate) fn idempotency(c: &Connection, scope: &str, key: &str) -> R<Option<Id
     .map_err(from_sql_err)
 }
 
-const BATCH_COLUMNS: &str =
-    "b.code_batch_id, b.kind, b.face_value_minor, b.currency, b.valid_from_ms, \
+const BATCH_COLUMNS: &str = "b.code_batch_id, b.kind, b.face_value_minor, b.currency, b.valid_from_ms, \
      b.valid_until_ms, b.valid_days, b.code_count, b.memo, b.created_at_ms";
 
 fn batch_row(r: &Row<'_>) -> rusqlite::Result<CodeBatchRecord> {
@@ -292,9 +208,7 @@ fn batch_row(r: &Row<'_>) -> rusqlite::Result<CodeBatchRecord> {
 
 pub(crate) fn code_batch(c: &Connection, id: CodeBatchId) -> R<Option<CodeBatchRecord>> {
     let sql = format!("SELECT {BATCH_COLUMNS} FROM code_batch b WHERE b.code_batch_id = ?1");
-    c.query_row(&sql, [id.0], batch_row)
-        .optional()
-        .map_err(from_sql_err)
+    c.query_row(&sql, [id.0], batch_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn code_by_hash(c: &Connection, code_hash: &str) -> R<Option<CodeRecord>> {
@@ -309,11 +223,7 @@ pub(crate) fn code_by_hash(c: &Connection, code_hash: &str) -> R<Option<CodeReco
         Ok(CodeRecord {
             id: r.get(0)?,
             batch,
-            status: if status == "redeemed" {
-                CodeStatus::Redeemed
-            } else {
-                CodeStatus::Issued
-            },
+            status: if status == "redeemed" { CodeStatus::Redeemed } else { CodeStatus::Issued },
             redeemed_by: redeemed_by.map(AccountId),
         })
     })
@@ -334,8 +244,7 @@ fn batch_row_offset(r: &Row<'_>, offset: usize) -> rusqlite::Result<CodeBatchRec
     Ok(CodeBatchRecord {
         id: CodeBatchId(r.get(offset)?),
         batch: NewCodeBatch {
-            kind: VoucherKind::parse(&kind)
-                .ok_or_else(|| to_sql_err(corrupt("voucher kind", &kind)))?,
+            kind: VoucherKind::parse(&kind).ok_or_else(|| to_sql_err(corrupt("voucher kind", &kind)))?,
             face_value: amount(r.get(offset + 2)?).map_err(to_sql_err)?,
             currency: currency(&r.get::<_, String>(offset + 3)?).map_err(to_sql_err)?,
             validity,
@@ -346,22 +255,12 @@ fn batch_row_offset(r: &Row<'_>, offset: usize) -> rusqlite::Result<CodeBatchRec
     })
 }
 
-pub(crate) fn failed_attempts_since(
-    c: &Connection,
-    account: AccountId,
-    since: Timestamp,
-) -> R<u32> {
-    let sql =
-        "SELECT COUNT(*) FROM activation_attempt WHERE billing_account_id = ?1 AND at_ms >= ?2";
-    c.query_row(sql, [account.0, since.0], |r| r.get(0))
-        .map_err(from_sql_err)
+pub(crate) fn failed_attempts_since(c: &Connection, account: AccountId, since: Timestamp) -> R<u32> {
+    let sql = "SELECT COUNT(*) FROM activation_attempt WHERE billing_account_id = ?1 AND at_ms >= ?2";
+    c.query_row(sql, [account.0, since.0], |r| r.get(0)).map_err(from_sql_err)
 }
 
-pub(crate) fn cash_credit_by_external(
-    c: &Connection,
-    source: &str,
-    external_id: &str,
-) -> R<Option<CashCreditRecord>> {
+pub(crate) fn cash_credit_by_external(c: &Connection, source: &str, external_id: &str) -> R<Option<CashCreditRecord>> {
     let sql = "SELECT billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms FROM cash_credit \
                WHERE source = ?1 AND external_id = ?2";
     c.query_row(sql, [source, external_id], |r| {
@@ -380,11 +279,7 @@ pub(crate) fn cash_credit_by_external(
     .map_err(from_sql_err)
 }
 
-pub(crate) fn statement_lines(
-    c: &Connection,
-    account: AccountId,
-    page: &PageQuery,
-) -> R<Vec<StatementLine>> {
+pub(crate) fn statement_lines(c: &Connection, account: AccountId, page: &PageQuery) -> R<Vec<StatementLine>> {
     let sql = "SELECT p.journal_tx_id, p.posting_idx, p.at_ms, t.kind, t.memo, p.book, p.instrument_id, \
                p.amount_minor, p.balance_after_minor \
                FROM posting p JOIN journal_tx t ON t.journal_tx_id = p.journal_tx_id \
@@ -392,33 +287,26 @@ pub(crate) fn statement_lines(
                AND (p.journal_tx_id * 1000 + p.posting_idx) > ?2 AND p.at_ms >= ?3 AND p.at_ms < ?4 \
                ORDER BY p.journal_tx_id, p.posting_idx LIMIT ?5";
     let (after, from, until) = page_bounds(page);
-    collect(
-        c,
-        sql,
-        params![account.0, after, from, until, page.limit],
-        |r| {
-            let tx: i64 = r.get(0)?;
-            let idx: i64 = r.get(1)?;
-            let kind: String = r.get(3)?;
-            let book: String = r.get(5)?;
-            Ok(StatementLine {
-                line_id: tx * 1000 + idx,
-                journal_tx_id: JournalTxId(tx),
-                at: Timestamp(r.get(2)?),
-                kind: EntryKind::parse(&kind)
-                    .ok_or_else(|| to_sql_err(corrupt("entry kind", &kind)))?,
-                memo: r.get(4)?,
-                book: Book::parse(&book).ok_or_else(|| to_sql_err(corrupt("book", &book)))?,
-                instrument_id: r.get(6)?,
-                amount_minor: r.get(7)?,
-                balance_after_minor: r.get(8)?,
-            })
-        },
-    )
+    collect(c, sql, params![account.0, after, from, until, page.limit], |r| {
+        let tx: i64 = r.get(0)?;
+        let idx: i64 = r.get(1)?;
+        let kind: String = r.get(3)?;
+        let book: String = r.get(5)?;
+        Ok(StatementLine {
+            line_id: tx * 1000 + idx,
+            journal_tx_id: JournalTxId(tx),
+            at: Timestamp(r.get(2)?),
+            kind: EntryKind::parse(&kind).ok_or_else(|| to_sql_err(corrupt("entry kind", &kind)))?,
+            memo: r.get(4)?,
+            book: Book::parse(&book).ok_or_else(|| to_sql_err(corrupt("book", &book)))?,
+            instrument_id: r.get(6)?,
+            amount_minor: r.get(7)?,
+            balance_after_minor: r.get(8)?,
+        })
+    })
 }
 
-const TX_COLUMNS: &str =
-    "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
+const TX_COLUMNS: &str = "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
 
 fn tx_row(r: &Row<'_>) -> rusqlite::Result<JournalTxRecord> {
     let kind: String = r.get(3)?;
@@ -452,31 +340,16 @@ fn with_postings(c: &Connection, mut tx: JournalTxRecord) -> R<JournalTxRecord> 
     Ok(tx)
 }
 
-pub(crate) fn journal_of(
-    c: &Connection,
-    account: AccountId,
-    after_seq: i64,
-    limit: u32,
-) -> R<Vec<JournalTxRecord>> {
-    let sql = format!(
-        "SELECT {TX_COLUMNS} FROM journal_tx WHERE billing_account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-    );
+pub(crate) fn journal_of(c: &Connection, account: AccountId, after_seq: i64, limit: u32) -> R<Vec<JournalTxRecord>> {
+    let sql =
+        format!("SELECT {TX_COLUMNS} FROM journal_tx WHERE billing_account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
     let txs = collect(c, &sql, params![account.0, after_seq, limit], tx_row)?;
     txs.into_iter().map(|tx| with_postings(c, tx)).collect()
 }
 
-pub(crate) fn journal_tx(
-    c: &Connection,
-    account: AccountId,
-    id: JournalTxId,
-) -> R<Option<JournalTxRecord>> {
-    let sql = format!(
-        "SELECT {TX_COLUMNS} FROM journal_tx WHERE billing_account_id = ?1 AND journal_tx_id = ?2"
-    );
-    let found = c
-        .query_row(&sql, [account.0, id.0], tx_row)
-        .optional()
-        .map_err(from_sql_err)?;
+pub(crate) fn journal_tx(c: &Connection, account: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {
+    let sql = format!("SELECT {TX_COLUMNS} FROM journal_tx WHERE billing_account_id = ?1 AND journal_tx_id = ?2");
+    let found = c.query_row(&sql, [account.0, id.0], tx_row).optional().map_err(from_sql_err)?;
     found.map(|tx| with_postings(c, tx)).transpose()
 }
 
@@ -513,11 +386,7 @@ macro_rules! impl_reads {
             fn ledger_balances(&mut self, a: AccountId) -> R<Vec<LedgerBalance>> {
                 crate::reads::ledger_balances(self.conn(), a)
             }
-            fn vouchers_of(
-                &mut self,
-                a: AccountId,
-                s: Option<VoucherStatus>,
-            ) -> R<Vec<VoucherRecord>> {
+            fn vouchers_of(&mut self, a: AccountId, s: Option<VoucherStatus>) -> R<Vec<VoucherRecord>> {
                 crate::reads::vouchers_of(self.conn(), a, s)
             }
             fn voucher(&mut self, a: AccountId, id: VoucherId) -> R<Option<VoucherRecord>> {
@@ -529,18 +398,10 @@ macro_rules! impl_reads {
             fn card(&mut self, a: AccountId, id: CardId) -> R<Option<CardRecord>> {
                 crate::reads::card(self.conn(), a, id)
             }
-            fn vouchers_due_for_expiry(
-                &mut self,
-                now: Timestamp,
-                limit: u32,
-            ) -> R<Vec<(AccountId, VoucherId)>> {
+            fn vouchers_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> R<Vec<(AccountId, VoucherId)>> {
                 crate::reads::vouchers_due(self.conn(), now, limit)
             }
-            fn cards_due_for_expiry(
-                &mut self,
-                now: Timestamp,
-                limit: u32,
-            ) -> R<Vec<(AccountId, CardId)>> {
+            fn cards_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> R<Vec<(AccountId, CardId)>> {
                 crate::reads::cards_due(self.conn(), now, limit)
             }
             fn charge(&mut self, a: AccountId, id: ChargeId) -> R<Option<ChargeRecord>> {
@@ -570,12 +431,7 @@ macro_rules! impl_reads {
             fn statement_lines(&mut self, a: AccountId, p: &PageQuery) -> R<Vec<StatementLine>> {
                 crate::reads::statement_lines(self.conn(), a, p)
             }
-            fn journal_of(
-                &mut self,
-                a: AccountId,
-                after: i64,
-                limit: u32,
-            ) -> R<Vec<JournalTxRecord>> {
+            fn journal_of(&mut self, a: AccountId, after: i64, limit: u32) -> R<Vec<JournalTxRecord>> {
                 crate::reads::journal_of(self.conn(), a, after, limit)
             }
             fn journal_tx(&mut self, a: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {

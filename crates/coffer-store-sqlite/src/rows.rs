@@ -30,10 +30,7 @@ pub(crate) fn currency(text: &str) -> Result<Currency, StoreError> {
 }
 
 pub(crate) fn window(from_ms: i64, until_ms: Option<i64>) -> Window {
-    Window {
-        from: Timestamp(from_ms),
-        until: until_ms.map(Timestamp),
-    }
+    Window { from: Timestamp(from_ms), until: until_ms.map(Timestamp) }
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str =
@@ -57,8 +54,7 @@ pub(crate) fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
     })
 }
 
-pub(crate) const WORKSPACE_COLUMNS: &str =
-    "workspace_id, billing_account_id, settlement, cloud_provider, \
+pub(crate) const WORKSPACE_COLUMNS: &str = "workspace_id, billing_account_id, settlement, cloud_provider, \
      cloud_account_id, settlement_changed_in, cloud_subscription_active";
 
 pub(crate) fn workspace_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
@@ -70,15 +66,13 @@ pub(crate) fn workspace_row(r: &Row<'_>) -> rusqlite::Result<Workspace> {
     let settlement = match (settlement_text.as_str(), provider, cloud_account_id) {
         ("billing_center", _, _) => Settlement::BillingCenter,
         ("cloud", Some(p), Some(cloud_account_id)) => Settlement::Cloud {
-            provider: CloudProvider::parse(&p)
-                .ok_or_else(|| to_sql_err(corrupt("cloud provider", &p)))?,
+            provider: CloudProvider::parse(&p).ok_or_else(|| to_sql_err(corrupt("cloud provider", &p)))?,
             cloud_account_id,
         },
         (other, _, _) => return Err(to_sql_err(corrupt("settlement", other))),
     };
     Ok(Workspace {
-        id: WorkspaceId::parse(&id_text)
-            .map_err(|_| to_sql_err(corrupt("workspace id", &id_text)))?,
+        id: WorkspaceId::parse(&id_text).map_err(|_| to_sql_err(corrupt("workspace id", &id_text)))?,
         account_id: AccountId(r.get(1)?),
         settlement,
         settlement_changed_in: changed_in.as_deref().and_then(YearMonth::parse),
@@ -106,11 +100,9 @@ pub(crate) fn voucher_row(r: &Row<'_>) -> rusqlite::Result<VoucherRecord> {
         voucher: Voucher {
             id: VoucherId(r.get(0)?),
             account_id: AccountId(r.get(1)?),
-            kind: VoucherKind::parse(&kind)
-                .ok_or_else(|| to_sql_err(corrupt("voucher kind", &kind)))?,
+            kind: VoucherKind::parse(&kind).ok_or_else(|| to_sql_err(corrupt("voucher kind", &kind)))?,
             face_value: amount(r.get(3)?).map_err(to_sql_err)?,
-            status: VoucherStatus::parse(&status)
-                .ok_or_else(|| to_sql_err(corrupt("voucher status", &status)))?,
+            status: VoucherStatus::parse(&status).ok_or_else(|| to_sql_err(corrupt("voucher status", &status)))?,
             window: window(r.get(5)?, r.get(6)?),
             activated_at: Timestamp(r.get(7)?),
             balance_minor: r.get(10)?,
@@ -134,12 +126,10 @@ pub(crate) fn card_row(r: &Row<'_>) -> rusqlite::Result<CardRecord> {
             account_id: AccountId(r.get(1)?),
             number: coffer_core::card::card_number(id),
             face_value: amount(r.get(2)?).map_err(to_sql_err)?,
-            status: CardStatus::parse(&status)
-                .ok_or_else(|| to_sql_err(corrupt("card status", &status)))?,
+            status: CardStatus::parse(&status).ok_or_else(|| to_sql_err(corrupt("card status", &status)))?,
             window: window(r.get(4)?, r.get(5)?),
             purchased_at: Timestamp(r.get(6)?),
-            origin: CardOrigin::parse(&origin)
-                .ok_or_else(|| to_sql_err(corrupt("card origin", &origin)))?,
+            origin: CardOrigin::parse(&origin).ok_or_else(|| to_sql_err(corrupt("card origin", &origin)))?,
             balance_minor: r.get(8)?,
         },
     })

@@ -2,9 +2,7 @@
 //! none of them chooses an amount.
 
 use coffer_core::card::CardStatus;
-use coffer_core::ids::{
-    AccountId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId,
-};
+use coffer_core::ids::{AccountId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
 use coffer_core::time::Timestamp;
 use coffer_core::voucher::{VoucherStatus, VoucherValidity};
 use coffer_core::workspace::{Settlement, Workspace};
@@ -17,9 +15,7 @@ use crate::{map_err, reads, SqliteWriteTx};
 type R<T> = StoreResult<T>;
 
 fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> R<usize> {
-    c.prepare_cached(sql)
-        .and_then(|mut s| s.execute(p))
-        .map_err(map_err)
+    c.prepare_cached(sql).and_then(|mut s| s.execute(p)).map_err(map_err)
 }
 
 /// An update that must hit exactly one row; zero rows means the caller named
@@ -27,9 +23,7 @@ fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> R<usize> {
 fn exec_one(c: &Connection, sql: &str, p: impl rusqlite::Params, what: &str) -> R<()> {
     match exec(c, sql, p)? {
         1 => Ok(()),
-        n => Err(StoreError::Backend(format!(
-            "{what}: expected one row, updated {n}"
-        ))),
+        n => Err(StoreError::Backend(format!("{what}: expected one row, updated {n}"))),
     }
 }
 
@@ -51,27 +45,16 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn set_arrears_limit(&mut self, id: AccountId, limit_minor: Option<i64>) -> R<()> {
-        let sql =
-            "UPDATE billing_account SET arrears_limit_minor = ?2 WHERE billing_account_id = ?1";
-        exec_one(
-            self.conn(),
-            sql,
-            params![id.0, limit_minor],
-            "billing account",
-        )
+        let sql = "UPDATE billing_account SET arrears_limit_minor = ?2 WHERE billing_account_id = ?1";
+        exec_one(self.conn(), sql, params![id.0, limit_minor], "billing account")
     }
 
     fn upsert_workspace(&mut self, w: &Workspace, at: Timestamp) -> R<()> {
         let (settlement, provider, cloud_id) = match &w.settlement {
             Settlement::BillingCenter => ("billing_center", None, None),
-            Settlement::Cloud {
-                provider,
-                cloud_account_id,
-            } => (
-                "cloud",
-                Some(provider.as_str()),
-                Some(cloud_account_id.as_str()),
-            ),
+            Settlement::Cloud { provider, cloud_account_id } => {
+                ("cloud", Some(provider.as_str()), Some(cloud_account_id.as_str()))
+            }
         };
         let sql = "INSERT INTO workspace (workspace_id, billing_account_id, settlement, cloud_provider, cloud_account_id, \
                    settlement_changed_in, cloud_subscription_active, bound_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
@@ -94,17 +77,13 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn delete_workspace(&mut self, id: &WorkspaceId) -> R<()> {
-        exec_one(
-            self.conn(),
-            "DELETE FROM workspace WHERE workspace_id = ?1",
-            [id.as_str()],
-            "workspace",
-        )
+        exec_one(self.conn(), "DELETE FROM workspace WHERE workspace_id = ?1", [id.as_str()], "workspace")
     }
 
     fn insert_voucher(&mut self, new: &NewVoucher) -> R<VoucherId> {
         let c = self.conn();
-        let sql = "INSERT INTO voucher (billing_account_id, kind, face_value_minor, status, valid_from_ms, valid_until_ms, \
+        let sql =
+            "INSERT INTO voucher (billing_account_id, kind, face_value_minor, status, valid_from_ms, valid_until_ms, \
                    activated_at_ms, origin, origin_ref) VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7, ?8)";
         let p = params![
             new.account_id.0,
@@ -120,25 +99,15 @@ impl WriteTx for SqliteWriteTx<'_> {
         Ok(VoucherId(c.last_insert_rowid()))
     }
 
-    fn set_voucher_status(
-        &mut self,
-        account: AccountId,
-        id: VoucherId,
-        status: VoucherStatus,
-    ) -> R<()> {
-        let sql =
-            "UPDATE voucher SET status = ?3 WHERE billing_account_id = ?1 AND voucher_id = ?2";
-        exec_one(
-            self.conn(),
-            sql,
-            params![account.0, id.0, status.as_str()],
-            "voucher",
-        )
+    fn set_voucher_status(&mut self, account: AccountId, id: VoucherId, status: VoucherStatus) -> R<()> {
+        let sql = "UPDATE voucher SET status = ?3 WHERE billing_account_id = ?1 AND voucher_id = ?2";
+        exec_one(self.conn(), sql, params![account.0, id.0, status.as_str()], "voucher")
     }
 
     fn insert_card(&mut self, new: &NewCard) -> R<CardId> {
         let c = self.conn();
-        let sql = "INSERT INTO prepaid_card (billing_account_id, face_value_minor, status, valid_from_ms, valid_until_ms, \
+        let sql =
+            "INSERT INTO prepaid_card (billing_account_id, face_value_minor, status, valid_from_ms, valid_until_ms, \
                    purchased_at_ms, origin) VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6)";
         let p = params![
             new.account_id.0,
@@ -154,28 +123,14 @@ impl WriteTx for SqliteWriteTx<'_> {
 
     fn set_card_status(&mut self, account: AccountId, id: CardId, status: CardStatus) -> R<()> {
         let sql = "UPDATE prepaid_card SET status = ?3 WHERE billing_account_id = ?1 AND prepaid_card_id = ?2";
-        exec_one(
-            self.conn(),
-            sql,
-            params![account.0, id.0, status.as_str()],
-            "prepaid card",
-        )
+        exec_one(self.conn(), sql, params![account.0, id.0, status.as_str()], "prepaid card")
     }
 
     fn append_journal(&mut self, new: &NewJournalTx) -> R<JournalTxId> {
         let c = self.conn();
-        let sql =
-            "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
+        let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-        let p = params![
-            new.account_id.0,
-            new.seq,
-            new.kind.as_str(),
-            new.memo,
-            new.at.0,
-            new.prev_hash,
-            new.hash
-        ];
+        let p = params![new.account_id.0, new.seq, new.kind.as_str(), new.memo, new.at.0, new.prev_hash, new.hash];
         exec(c, sql, p)?;
         let tx_id = c.last_insert_rowid();
         for (idx, posting) in new.postings.iter().enumerate() {
@@ -196,18 +151,14 @@ impl WriteTx for SqliteWriteTx<'_> {
         }
         let sql = "UPDATE billing_account SET journal_seq = ?2, journal_head = ?3 \
                    WHERE billing_account_id = ?1 AND journal_seq = ?2 - 1";
-        exec_one(
-            c,
-            sql,
-            params![new.account_id.0, new.seq, new.hash],
-            "journal chain head",
-        )?;
+        exec_one(c, sql, params![new.account_id.0, new.seq, new.hash], "journal chain head")?;
         Ok(JournalTxId(tx_id))
     }
 
     fn insert_charge(&mut self, new: &NewCharge) -> R<ChargeId> {
         let c = self.conn();
-        let sql = "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, cloud_provider, \
+        let sql =
+            "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, cloud_provider, \
                    amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
         let p = params![
@@ -229,47 +180,25 @@ impl WriteTx for SqliteWriteTx<'_> {
         let charge_id = c.last_insert_rowid();
         for (idx, d) in new.deductions.iter().enumerate() {
             let (_, instrument_id) = coffer_core::journal::Book::of_source(d.source);
-            let sql = "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \
+            let sql =
+                "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \
                        amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-            let p = params![
-                charge_id,
-                idx,
-                new.account_id.0,
-                d.class.as_str(),
-                instrument_id,
-                d.amount.minor()
-            ];
+            let p = params![charge_id, idx, new.account_id.0, d.class.as_str(), instrument_id, d.amount.minor()];
             exec(c, sql, p)?;
         }
         Ok(ChargeId(charge_id))
     }
 
-    fn mark_charge_reversed(
-        &mut self,
-        account: AccountId,
-        id: ChargeId,
-        rev: &ChargeReversal,
-    ) -> R<()> {
+    fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, rev: &ChargeReversal) -> R<()> {
         let sql = "UPDATE charge SET reversed_at_ms = ?3, reversal_journal_tx_id = ?4, reversal_reason = ?5 \
                    WHERE billing_account_id = ?1 AND charge_id = ?2 AND reversed_at_ms IS NULL";
-        exec_one(
-            self.conn(),
-            sql,
-            params![account.0, id.0, rev.at.0, rev.journal_tx_id.0, rev.reason],
-            "charge",
-        )
+        exec_one(self.conn(), sql, params![account.0, id.0, rev.at.0, rev.journal_tx_id.0, rev.reason], "charge")
     }
 
     fn put_idempotency(&mut self, r: &IdempotencyRecord) -> R<()> {
-        let sql =
-            "INSERT INTO idempotency (scope, idem_key, fingerprint, result_ref, created_at_ms) \
+        let sql = "INSERT INTO idempotency (scope, idem_key, fingerprint, result_ref, created_at_ms) \
                    VALUES (?1, ?2, ?3, ?4, ?5)";
-        exec(
-            self.conn(),
-            sql,
-            params![r.scope, r.key, r.fingerprint, r.result_ref, r.created_at.0],
-        )
-        .map(drop)
+        exec(self.conn(), sql, params![r.scope, r.key, r.fingerprint, r.result_ref, r.created_at.0]).map(drop)
     }
 
     fn insert_code_batch(&mut self, new: &NewCodeBatch) -> R<CodeBatchId> {
@@ -278,7 +207,8 @@ impl WriteTx for SqliteWriteTx<'_> {
             VoucherValidity::Fixed(w) => (Some(w.from.0), w.until.map(|t| t.0), None),
             VoucherValidity::DaysFromActivation(days) => (None, None, Some(days)),
         };
-        let sql = "INSERT INTO code_batch (kind, face_value_minor, currency, valid_from_ms, valid_until_ms, valid_days, \
+        let sql =
+            "INSERT INTO code_batch (kind, face_value_minor, currency, valid_from_ms, valid_until_ms, valid_days, \
                    code_count, memo, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
         let p = params![
             new.kind.as_str(),
@@ -300,21 +230,10 @@ impl WriteTx for SqliteWriteTx<'_> {
         exec(self.conn(), sql, params![batch.0, code_hash]).map(drop)
     }
 
-    fn mark_code_redeemed(
-        &mut self,
-        code_id: i64,
-        account: AccountId,
-        voucher: VoucherId,
-        at: Timestamp,
-    ) -> R<()> {
+    fn mark_code_redeemed(&mut self, code_id: i64, account: AccountId, voucher: VoucherId, at: Timestamp) -> R<()> {
         let sql = "UPDATE activation_code SET status = 'redeemed', redeemed_by_account_id = ?2, voucher_id = ?3, \
                    redeemed_at_ms = ?4 WHERE activation_code_id = ?1 AND status = 'issued'";
-        exec_one(
-            self.conn(),
-            sql,
-            params![code_id, account.0, voucher.0, at.0],
-            "activation code",
-        )
+        exec_one(self.conn(), sql, params![code_id, account.0, voucher.0, at.0], "activation code")
     }
 
     fn record_failed_attempt(&mut self, account: AccountId, at: Timestamp) -> R<()> {
@@ -323,16 +242,11 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn insert_cash_credit(&mut self, new: &NewCashCredit) -> R<()> {
-        let sql = "INSERT INTO cash_credit (billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms) \
+        let sql =
+            "INSERT INTO cash_credit (billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-        let p = params![
-            new.account_id.0,
-            new.source,
-            new.external_id,
-            new.amount.minor(),
-            new.journal_tx_id.0,
-            new.at.0
-        ];
+        let p =
+            params![new.account_id.0, new.source, new.external_id, new.amount.minor(), new.journal_tx_id.0, new.at.0];
         exec(self.conn(), sql, p).map(drop)
     }
 
@@ -351,15 +265,12 @@ fn apply_posting(c: &Connection, account: AccountId, p: &coffer_core::journal::P
     let params = params![account.0, p.book.as_str(), p.instrument_id, p.amount_minor];
     let update = "UPDATE ledger_account SET balance_minor = balance_minor + ?4 \
                   WHERE billing_account_id = ?1 AND book = ?2 AND instrument_id = ?3 RETURNING balance_minor";
-    let updated: Option<i64> = c
-        .prepare_cached(update)
-        .and_then(|mut s| s.query_row(params, |r| r.get(0)).optional())
-        .map_err(map_err)?;
+    let updated: Option<i64> =
+        c.prepare_cached(update).and_then(|mut s| s.query_row(params, |r| r.get(0)).optional()).map_err(map_err)?;
     if let Some(balance) = updated {
         return Ok(balance);
     }
-    let insert =
-        "INSERT INTO ledger_account (billing_account_id, book, instrument_id, balance_minor) \
+    let insert = "INSERT INTO ledger_account (billing_account_id, book, instrument_id, balance_minor) \
                   VALUES (?1, ?2, ?3, ?4)";
     exec(c, insert, params)?;
     Ok(p.amount_minor)

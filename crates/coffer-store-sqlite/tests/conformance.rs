@@ -17,8 +17,7 @@ impl std::ops::Deref for Fresh {
 
 fn fresh() -> Fresh {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let store = SqliteStore::open(&dir.path().join("conformance.db"))
-        .unwrap_or_else(|e| panic!("open: {e}"));
+    let store = SqliteStore::open(&dir.path().join("conformance.db")).unwrap_or_else(|e| panic!("open: {e}"));
     Fresh { store, _dir: dir }
 }
 

@@ -59,10 +59,7 @@ fn append(
 }
 
 fn credit(minor: i64) -> Vec<Posting> {
-    vec![
-        Posting::new(Book::FundingBank, 0, -minor),
-        Posting::new(Book::Cash, 0, minor),
-    ]
+    vec![Posting::new(Book::FundingBank, 0, -minor), Posting::new(Book::Cash, 0, minor)]
 }
 
 pub fn accounts_start_with_an_empty_chain(store: &dyn Store) {
@@ -71,10 +68,7 @@ pub fn accounts_start_with_an_empty_chain(store: &dyn Store) {
     ok(tx.commit());
     let mut r = ok(store.read());
     let record = ok(r.account(id)).unwrap_or_else(|| panic!("committed account is readable"));
-    assert_eq!(
-        (record.journal_seq, record.journal_head.as_str()),
-        (0, GENESIS_HASH)
-    );
+    assert_eq!((record.journal_seq, record.journal_head.as_str()), (0, GENESIS_HASH));
     assert_eq!(record.account.currency, Currency::Cny);
     assert_eq!(ok(r.accounts()).len(), 1);
 }
@@ -97,11 +91,7 @@ pub fn postings_record_the_balance_after_them(store: &dyn Store) {
     let mut r = ok(store.read());
     assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 1_000);
     let tx = ok(r.journal_tx(id, second)).unwrap_or_else(|| panic!("journal tx readable"));
-    let cash = tx
-        .postings
-        .iter()
-        .find(|p| p.posting.book == Book::Cash)
-        .map(|p| p.balance_after_minor);
+    let cash = tx.postings.iter().find(|p| p.posting.book == Book::Cash).map(|p| p.balance_after_minor);
     assert_eq!(cash, Some(1_000));
     let record = ok(r.account(id)).unwrap_or_else(|| panic!());
     assert_eq!(record.journal_seq, 2);
@@ -113,35 +103,17 @@ pub fn a_negative_customer_balance_is_refused(store: &dyn Store) {
     let mut tx = ok(store.begin_write());
     let id = new_account(tx.as_mut());
     ok(append(tx.as_mut(), id, credit(100), 10));
-    let overdraw = vec![
-        Posting::new(Book::Cash, 0, -101),
-        Posting::new(Book::Revenue, 0, 101),
-    ];
-    assert!(matches!(
-        append(tx.as_mut(), id, overdraw, 20),
-        Err(StoreError::Conflict { .. })
-    ));
-    let fresh_negative = vec![
-        Posting::new(Book::Voucher, 9, -1),
-        Posting::new(Book::Revenue, 0, 1),
-    ];
-    assert!(matches!(
-        append(tx.as_mut(), id, fresh_negative, 30),
-        Err(StoreError::Conflict { .. })
-    ));
+    let overdraw = vec![Posting::new(Book::Cash, 0, -101), Posting::new(Book::Revenue, 0, 101)];
+    assert!(matches!(append(tx.as_mut(), id, overdraw, 20), Err(StoreError::Conflict { .. })));
+    let fresh_negative = vec![Posting::new(Book::Voucher, 9, -1), Posting::new(Book::Revenue, 0, 1)];
+    assert!(matches!(append(tx.as_mut(), id, fresh_negative, 30), Err(StoreError::Conflict { .. })));
 }
 
 pub fn positive_arrears_are_refused(store: &dyn Store) {
     let mut tx = ok(store.begin_write());
     let id = new_account(tx.as_mut());
-    let repay_nothing = vec![
-        Posting::new(Book::FundingBank, 0, -1),
-        Posting::new(Book::Arrears, 0, 1),
-    ];
-    assert!(matches!(
-        append(tx.as_mut(), id, repay_nothing, 10),
-        Err(StoreError::Conflict { .. })
-    ));
+    let repay_nothing = vec![Posting::new(Book::FundingBank, 0, -1), Posting::new(Book::Arrears, 0, 1)];
+    assert!(matches!(append(tx.as_mut(), id, repay_nothing, 10), Err(StoreError::Conflict { .. })));
 }
 
 pub fn a_stale_chain_head_is_refused(store: &dyn Store) {
@@ -158,18 +130,10 @@ pub fn a_stale_chain_head_is_refused(store: &dyn Store) {
         prev_hash: GENESIS_HASH.into(),
         hash: "x".into(),
     };
-    assert!(
-        tx.append_journal(&stale).is_err(),
-        "a sequence number is used once per account"
-    );
+    assert!(tx.append_journal(&stale).is_err(), "a sequence number is used once per account");
 }
 
-fn charge(
-    account: AccountId,
-    workspace: &str,
-    bill: &str,
-    journal_tx_id: JournalTxId,
-) -> NewCharge {
+fn charge(account: AccountId, workspace: &str, bill: &str, journal_tx_id: JournalTxId) -> NewCharge {
     NewCharge {
         account_id: account,
         workspace_id: WorkspaceId::parse(workspace).unwrap_or_else(|_| panic!()),
@@ -184,11 +148,7 @@ fn charge(
         settled_at: Timestamp(50),
         fingerprint: "fp".into(),
         journal_tx_id,
-        deductions: vec![Deduction {
-            class: InstrumentClass::Cash,
-            source: Source::Cash,
-            amount: amount(100),
-        }],
+        deductions: vec![Deduction { class: InstrumentClass::Cash, source: Source::Cash, amount: amount(100) }],
     }
 }
 
@@ -197,10 +157,7 @@ pub fn a_bill_id_is_unique_per_workspace(store: &dyn Store) {
     let id = new_account(tx.as_mut());
     let j = ok(append(tx.as_mut(), id, credit(100), 10));
     let charge_id = ok(tx.insert_charge(&charge(id, "ws1", "b1", j)));
-    assert!(matches!(
-        tx.insert_charge(&charge(id, "ws1", "b1", j)),
-        Err(StoreError::Conflict { .. })
-    ));
+    assert!(matches!(tx.insert_charge(&charge(id, "ws1", "b1", j)), Err(StoreError::Conflict { .. })));
     ok(tx.insert_charge(&charge(id, "ws2", "b1", j)));
     let found = ok(tx.charge_by_bill(
         &WorkspaceId::parse("ws1").unwrap_or_else(|_| panic!()),
@@ -224,10 +181,7 @@ pub fn an_external_payment_is_recorded_once(store: &dyn Store) {
         at: Timestamp(10),
     };
     ok(tx.insert_cash_credit(&new));
-    assert!(matches!(
-        tx.insert_cash_credit(&new),
-        Err(StoreError::Conflict { .. })
-    ));
+    assert!(matches!(tx.insert_cash_credit(&new), Err(StoreError::Conflict { .. })));
     assert!(ok(tx.cash_credit_by_external("bank_transfer", "TX1")).is_some());
     assert!(ok(tx.cash_credit_by_external("online_payment", "TX1")).is_none());
 }
@@ -242,24 +196,15 @@ pub fn an_idempotency_key_is_stored_once_per_scope(store: &dyn Store) {
         created_at: Timestamp(1),
     };
     ok(tx.put_idempotency(&record));
-    assert!(matches!(
-        tx.put_idempotency(&record),
-        Err(StoreError::Conflict { .. })
-    ));
-    ok(tx.put_idempotency(&IdempotencyRecord {
-        scope: "account:2".into(),
-        ..record.clone()
-    }));
+    assert!(matches!(tx.put_idempotency(&record), Err(StoreError::Conflict { .. })));
+    ok(tx.put_idempotency(&IdempotencyRecord { scope: "account:2".into(), ..record.clone() }));
     assert_eq!(ok(tx.idempotency("account:1", "k")), Some(record));
 }
 
 pub fn vouchers_and_cards_carry_their_book_balances(store: &dyn Store) {
     let mut tx = ok(store.begin_write());
     let id = new_account(tx.as_mut());
-    let window = Window {
-        from: Timestamp(0),
-        until: Some(Timestamp(1_000)),
-    };
+    let window = Window { from: Timestamp(0), until: Some(Timestamp(1_000)) };
     let v = ok(tx.insert_voucher(&NewVoucher {
         account_id: id,
         kind: VoucherKind::Standard,
@@ -290,10 +235,7 @@ pub fn vouchers_and_cards_carry_their_book_balances(store: &dyn Store) {
     assert_eq!(used.first().map(|v| v.voucher.balance_minor), Some(500));
     let cards = ok(r.cards_of(id, Some(CardStatus::Active)));
     assert_eq!(cards.first().map(|c| c.card.balance_minor), Some(10_000));
-    assert_eq!(
-        ok(r.vouchers_due_for_expiry(Timestamp(1_000), 10)),
-        vec![(id, v)]
-    );
+    assert_eq!(ok(r.vouchers_due_for_expiry(Timestamp(1_000), 10)), vec![(id, v)]);
     assert_eq!(ok(r.cards_due_for_expiry(Timestamp(999), 10)), vec![]);
 }
 
@@ -305,38 +247,14 @@ pub fn statement_lines_page_by_cursor_and_filter_by_time(store: &dyn Store) {
     }
     ok(tx.commit());
     let mut r = ok(store.read());
-    let first = ok(r.statement_lines(
-        id,
-        &PageQuery {
-            limit: 2,
-            ..PageQuery::default()
-        },
-    ));
+    let first = ok(r.statement_lines(id, &PageQuery { limit: 2, ..PageQuery::default() }));
     assert_eq!(first.len(), 2);
     let after = first.last().map(|l| l.line_id);
-    let rest = ok(r.statement_lines(
-        id,
-        &PageQuery {
-            after,
-            limit: 10,
-            ..PageQuery::default()
-        },
-    ));
+    let rest = ok(r.statement_lines(id, &PageQuery { after, limit: 10, ..PageQuery::default() }));
     assert_eq!(rest.len(), 3, "only customer books are listed, once each");
     assert!(rest.iter().all(|l| l.book == Book::Cash));
-    let window = PageQuery {
-        from: Some(Timestamp(10)),
-        until: Some(Timestamp(30)),
-        limit: 10,
-        after: None,
-    };
-    assert_eq!(
-        ok(r.statement_lines(id, &window))
-            .iter()
-            .map(|l| l.at.0)
-            .collect::<Vec<_>>(),
-        vec![10, 20]
-    );
+    let window = PageQuery { from: Some(Timestamp(10)), until: Some(Timestamp(30)), limit: 10, after: None };
+    assert_eq!(ok(r.statement_lines(id, &window)).iter().map(|l| l.at.0).collect::<Vec<_>>(), vec![10, 20]);
 }
 
 pub fn activation_codes_redeem_once(store: &dyn Store) {
@@ -352,20 +270,12 @@ pub fn activation_codes_redeem_once(store: &dyn Store) {
         created_at: Timestamp(1),
     }));
     ok(tx.insert_code(batch, "hash-1"));
-    assert!(matches!(
-        tx.insert_code(batch, "hash-1"),
-        Err(StoreError::Conflict { .. })
-    ));
+    assert!(matches!(tx.insert_code(batch, "hash-1"), Err(StoreError::Conflict { .. })));
     let code = ok(tx.code_by_hash("hash-1")).unwrap_or_else(|| panic!("code stored"));
     assert_eq!(code.status, CodeStatus::Issued);
-    assert_eq!(
-        code.batch.batch.validity,
-        VoucherValidity::DaysFromActivation(30)
-    );
+    assert_eq!(code.batch.batch.validity, VoucherValidity::DaysFromActivation(30));
     ok(tx.mark_code_redeemed(code.id, id, coffer_core::ids::VoucherId(1), Timestamp(2)));
-    assert!(tx
-        .mark_code_redeemed(code.id, id, coffer_core::ids::VoucherId(1), Timestamp(3))
-        .is_err());
+    assert!(tx.mark_code_redeemed(code.id, id, coffer_core::ids::VoucherId(1), Timestamp(3)).is_err());
     ok(tx.record_failed_attempt(id, Timestamp(5)));
     ok(tx.record_failed_attempt(id, Timestamp(9)));
     assert_eq!(ok(tx.failed_attempts_since(id, Timestamp(6))), 1);
@@ -386,11 +296,7 @@ pub fn workspaces_round_trip(store: &dyn Store) {
     };
     ok(tx.upsert_workspace(&ws, Timestamp(1)));
     assert_eq!(ok(tx.workspace(&ws.id)), Some(ws.clone()));
-    let moved = Workspace {
-        settlement: Settlement::BillingCenter,
-        cloud_subscription_active: false,
-        ..ws.clone()
-    };
+    let moved = Workspace { settlement: Settlement::BillingCenter, cloud_subscription_active: false, ..ws.clone() };
     ok(tx.upsert_workspace(&moved, Timestamp(2)));
     assert_eq!(ok(tx.workspaces_of(id)), vec![moved]);
     ok(tx.delete_workspace(&ws.id));

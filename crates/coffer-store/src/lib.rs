@@ -14,13 +14,12 @@
 //! - [`records`]: what goes in and comes out.
 //! - [`Store`], [`Reads`], [`WriteTx`]: the port.
 
+pub mod auth;
 pub mod conformance;
 pub mod records;
 
 use coffer_core::card::CardStatus;
-use coffer_core::ids::{
-    AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId,
-};
+use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
 use coffer_core::journal::Book;
 use coffer_core::time::Timestamp;
 use coffer_core::voucher::VoucherStatus;
@@ -63,74 +62,28 @@ pub trait Reads {
     fn accounts(&mut self) -> StoreResult<Vec<AccountRecord>>;
     fn workspace(&mut self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
     fn workspaces_of(&mut self, account: AccountId) -> StoreResult<Vec<Workspace>>;
-    fn book_balance(
-        &mut self,
-        account: AccountId,
-        book: Book,
-        instrument_id: i64,
-    ) -> StoreResult<i64>;
+    fn book_balance(&mut self, account: AccountId, book: Book, instrument_id: i64) -> StoreResult<i64>;
     fn ledger_balances(&mut self, account: AccountId) -> StoreResult<Vec<LedgerBalance>>;
-    fn vouchers_of(
-        &mut self,
-        account: AccountId,
-        status: Option<VoucherStatus>,
-    ) -> StoreResult<Vec<VoucherRecord>>;
+    fn vouchers_of(&mut self, account: AccountId, status: Option<VoucherStatus>) -> StoreResult<Vec<VoucherRecord>>;
     fn voucher(&mut self, account: AccountId, id: VoucherId) -> StoreResult<Option<VoucherRecord>>;
-    fn cards_of(
-        &mut self,
-        account: AccountId,
-        status: Option<CardStatus>,
-    ) -> StoreResult<Vec<CardRecord>>;
+    fn cards_of(&mut self, account: AccountId, status: Option<CardStatus>) -> StoreResult<Vec<CardRecord>>;
     fn card(&mut self, account: AccountId, id: CardId) -> StoreResult<Option<CardRecord>>;
     /// Active vouchers whose window ended at or before `now`, across accounts.
-    fn vouchers_due_for_expiry(
-        &mut self,
-        now: Timestamp,
-        limit: u32,
-    ) -> StoreResult<Vec<(AccountId, VoucherId)>>;
-    fn cards_due_for_expiry(
-        &mut self,
-        now: Timestamp,
-        limit: u32,
-    ) -> StoreResult<Vec<(AccountId, CardId)>>;
+    fn vouchers_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<(AccountId, VoucherId)>>;
+    fn cards_due_for_expiry(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<(AccountId, CardId)>>;
     fn charge(&mut self, account: AccountId, id: ChargeId) -> StoreResult<Option<ChargeRecord>>;
-    fn charge_by_bill(
-        &mut self,
-        workspace: &WorkspaceId,
-        bill: &BillId,
-    ) -> StoreResult<Option<ChargeRecord>>;
-    fn charges_of(
-        &mut self,
-        account: AccountId,
-        page: &PageQuery,
-    ) -> StoreResult<Vec<ChargeRecord>>;
+    fn charge_by_bill(&mut self, workspace: &WorkspaceId, bill: &BillId) -> StoreResult<Option<ChargeRecord>>;
+    fn charges_of(&mut self, account: AccountId, page: &PageQuery) -> StoreResult<Vec<ChargeRecord>>;
     fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
     fn code_by_hash(&mut self, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
     fn code_batch(&mut self, id: CodeBatchId) -> StoreResult<Option<CodeBatchRecord>>;
     fn failed_attempts_since(&mut self, account: AccountId, since: Timestamp) -> StoreResult<u32>;
-    fn cash_credit_by_external(
-        &mut self,
-        source: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<CashCreditRecord>>;
+    fn cash_credit_by_external(&mut self, source: &str, external_id: &str) -> StoreResult<Option<CashCreditRecord>>;
     /// Postings on the customer books (cash, arrears, vouchers, cards), oldest first.
-    fn statement_lines(
-        &mut self,
-        account: AccountId,
-        page: &PageQuery,
-    ) -> StoreResult<Vec<StatementLine>>;
+    fn statement_lines(&mut self, account: AccountId, page: &PageQuery) -> StoreResult<Vec<StatementLine>>;
     /// Every journal transaction of an account with its postings, in sequence order.
-    fn journal_of(
-        &mut self,
-        account: AccountId,
-        after_seq: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<JournalTxRecord>>;
-    fn journal_tx(
-        &mut self,
-        account: AccountId,
-        id: JournalTxId,
-    ) -> StoreResult<Option<JournalTxRecord>>;
+    fn journal_of(&mut self, account: AccountId, after_seq: i64, limit: u32) -> StoreResult<Vec<JournalTxRecord>>;
+    fn journal_tx(&mut self, account: AccountId, id: JournalTxId) -> StoreResult<Option<JournalTxRecord>>;
 }
 
 /// One write transaction. Every method joins it; nothing is visible to others until
@@ -143,29 +96,14 @@ pub trait WriteTx: Reads {
     fn upsert_workspace(&mut self, workspace: &Workspace, at: Timestamp) -> StoreResult<()>;
     fn delete_workspace(&mut self, id: &WorkspaceId) -> StoreResult<()>;
     fn insert_voucher(&mut self, new: &NewVoucher) -> StoreResult<VoucherId>;
-    fn set_voucher_status(
-        &mut self,
-        account: AccountId,
-        id: VoucherId,
-        status: VoucherStatus,
-    ) -> StoreResult<()>;
+    fn set_voucher_status(&mut self, account: AccountId, id: VoucherId, status: VoucherStatus) -> StoreResult<()>;
     fn insert_card(&mut self, new: &NewCard) -> StoreResult<CardId>;
-    fn set_card_status(
-        &mut self,
-        account: AccountId,
-        id: CardId,
-        status: CardStatus,
-    ) -> StoreResult<()>;
+    fn set_card_status(&mut self, account: AccountId, id: CardId, status: CardStatus) -> StoreResult<()>;
     /// Appends an entry: records the transaction, applies every posting to its book
     /// and records the balance after it, and moves the account's chain head.
     fn append_journal(&mut self, new: &NewJournalTx) -> StoreResult<JournalTxId>;
     fn insert_charge(&mut self, new: &NewCharge) -> StoreResult<ChargeId>;
-    fn mark_charge_reversed(
-        &mut self,
-        account: AccountId,
-        id: ChargeId,
-        reversal: &ChargeReversal,
-    ) -> StoreResult<()>;
+    fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, reversal: &ChargeReversal) -> StoreResult<()>;
     fn put_idempotency(&mut self, record: &IdempotencyRecord) -> StoreResult<()>;
     fn insert_code_batch(&mut self, new: &NewCodeBatch) -> StoreResult<CodeBatchId>;
     fn insert_code(&mut self, batch: CodeBatchId, code_hash: &str) -> StoreResult<()>;

@@ -1,6 +1,6 @@
 //! Creating billing accounts, reading their overview, setting the arrears limit.
 
-use coffer_core::account::parse_account_name;
+use coffer_core::account::{parse_account_name, AccountNameError, ACCOUNT_NAME_MAX_LEN};
 use coffer_core::ids::AccountId;
 use coffer_core::journal::Book;
 use coffer_store::records::{AccountRecord, NewAccount};
@@ -56,16 +56,9 @@ impl App {
     }
 
     /// Sets or clears the most an account may owe (operator).
-    pub fn set_arrears_limit(
-        &self,
-        id: AccountId,
-        limit_minor: Option<i64>,
-    ) -> AppResult<AccountRecord> {
+    pub fn set_arrears_limit(&self, id: AccountId, limit_minor: Option<i64>) -> AppResult<AccountRecord> {
         if limit_minor.is_some_and(|l| l < 0) {
-            return Err(AppError::invalid(
-                "arrears_limit_minor",
-                "must not be negative",
-            ));
+            return Err(AppError::invalid("arrears_limit_minor", "must not be negative"));
         }
         self.write(|tx| {
             input::lock_account(tx, id)?;
@@ -80,24 +73,21 @@ pub fn create_account_in_tx(
     req: &CreateAccount<'_>,
     now: coffer_core::time::Timestamp,
 ) -> AppResult<AccountRecord> {
-    let name = parse_account_name(req.name)
-        .map_err(|e| AppError::invalid("name", format!("{e:?}").to_lowercase()))?;
+    let name = parse_account_name(req.name).map_err(|e| match e {
+        AccountNameError::Empty => AppError::invalid("name", "must not be empty"),
+        AccountNameError::TooLong => {
+            AppError::invalid("name", format!("must be at most {ACCOUNT_NAME_MAX_LEN} characters"))
+        }
+    })?;
     let currency = input::currency("currency", req.currency)?;
     let time_zone = req.time_zone.unwrap_or(tz::DEFAULT_TIME_ZONE);
     tz::zone(time_zone)?;
     if req.arrears_limit_minor.is_some_and(|l| l < 0) {
-        return Err(AppError::invalid(
-            "arrears_limit_minor",
-            "must not be negative",
-        ));
+        return Err(AppError::invalid("arrears_limit_minor", "must not be negative"));
     }
     let key = idempotency::parse_key(req.idempotency_key)?;
-    let limit = req
-        .arrears_limit_minor
-        .map(|l| l.to_string())
-        .unwrap_or_default();
-    let fp =
-        idempotency::fingerprint(&["create_account", &name, currency.code(), time_zone, &limit]);
+    let limit = req.arrears_limit_minor.map(|l| l.to_string()).unwrap_or_default();
+    let fp = idempotency::fingerprint(&["create_account", &name, currency.code(), time_zone, &limit]);
     if let Replay::Saved(r) = idempotency::check(tx, "global", key.as_ref(), &fp)? {
         return input::lock_account(tx, AccountId(idempotency::ref_id(&r, "account")?));
     }
@@ -109,14 +99,7 @@ pub fn create_account_in_tx(
         created_at: now,
     };
     let id = tx.insert_account(&new)?;
-    idempotency::remember(
-        tx,
-        "global",
-        key.as_ref(),
-        &fp,
-        &format!("account:{id}"),
-        now,
-    )?;
+    idempotency::remember(tx, "global", key.as_ref(), &fp, &format!("account:{id}"), now)?;
     input::lock_account(tx, id)
 }
 

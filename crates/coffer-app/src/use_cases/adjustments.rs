@@ -28,17 +28,11 @@ impl App {
     }
 }
 
-pub fn adjust_cash_in_tx(
-    tx: &mut dyn WriteTx,
-    req: &AdjustCash<'_>,
-    now: Timestamp,
-) -> AppResult<JournalTxId> {
-    let direction = if req.amount_minor < 0 {
-        AdjustmentDirection::Debit
-    } else {
-        AdjustmentDirection::Credit
-    };
-    let amount = input::amount("amount_minor", req.amount_minor.checked_abs().unwrap_or(0))?;
+pub fn adjust_cash_in_tx(tx: &mut dyn WriteTx, req: &AdjustCash<'_>, now: Timestamp) -> AppResult<JournalTxId> {
+    let direction = if req.amount_minor < 0 { AdjustmentDirection::Debit } else { AdjustmentDirection::Credit };
+    // i64::MIN has no absolute value; it is far beyond the amount limit anyway.
+    let magnitude = req.amount_minor.checked_abs().unwrap_or(i64::MAX);
+    let amount = input::amount("amount_minor", magnitude)?;
     let currency = input::currency("currency", req.currency)?;
     let reason = input::reason("reason", req.reason)?;
     let key = idempotency::parse_key(req.idempotency_key)?;
@@ -58,13 +52,6 @@ pub fn adjust_cash_in_tx(
         .with_field("amount_minor"),
     })?;
     let id = journal::post(tx, &mut account, &entry, now)?;
-    idempotency::remember(
-        tx,
-        &scope,
-        key.as_ref(),
-        &fp,
-        &format!("journal_tx:{id}"),
-        now,
-    )?;
+    idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("journal_tx:{id}"), now)?;
     Ok(id)
 }

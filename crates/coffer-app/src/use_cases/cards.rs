@@ -4,9 +4,7 @@
 
 use coffer_core::card::{CardOrigin, CardStatus, FaceValueError};
 use coffer_core::ids::{AccountId, CardId, VoucherId};
-use coffer_core::lifecycle::{
-    card_entry, plan_card_allocation, plan_card_purchase, CardPlan, CardRejected,
-};
+use coffer_core::lifecycle::{card_entry, plan_card_allocation, plan_card_purchase, CardPlan, CardRejected};
 use coffer_core::time::{Timestamp, Window};
 use coffer_core::voucher::VoucherKind;
 use coffer_store::records::{CardRecord, NewCard, NewVoucher, VoucherOrigin, VoucherRecord};
@@ -30,11 +28,7 @@ pub struct CardIssued {
 }
 
 fn card_not_found(id: CardId) -> AppError {
-    AppError::new(
-        ErrorCode::CardNotFound,
-        format!("prepaid card {id} not found"),
-    )
-    .with_field("card_id")
+    AppError::new(ErrorCode::CardNotFound, format!("prepaid card {id} not found")).with_field("card_id")
 }
 
 fn rejected(e: CardRejected) -> AppError {
@@ -68,10 +62,7 @@ impl App {
 
     pub fn cards(&self, account_id: AccountId, status: Option<&str>) -> AppResult<Vec<CardRecord>> {
         let status = status
-            .map(|s| {
-                CardStatus::parse(s)
-                    .ok_or_else(|| AppError::invalid("status", "unknown card status"))
-            })
+            .map(|s| CardStatus::parse(s).ok_or_else(|| AppError::invalid("status", "unknown card status")))
             .transpose()?;
         self.read(|r| {
             input::account(r, account_id)?;
@@ -93,57 +84,27 @@ pub fn issue_card_in_tx(
     let mut account = input::lock_account(tx, req.account_id)?;
     input::same_currency(&account, currency)?;
     let scope = idempotency::account_scope(req.account_id.0);
-    let fp = idempotency::fingerprint(&[
-        "issue_card",
-        origin.as_str(),
-        &face_value.minor().to_string(),
-    ]);
+    let fp = idempotency::fingerprint(&["issue_card", origin.as_str(), &face_value.minor().to_string()]);
     if let Replay::Saved(r) = idempotency::check(tx, &scope, key.as_ref(), &fp)? {
         return load_issued(tx, req.account_id, CardId(idempotency::ref_id(&r, "card")?));
     }
     let (cash, owed) = snapshot::cash_and_owed(tx, &account)?;
     let plan = match origin {
-        CardOrigin::Purchased => {
-            plan_card_purchase(face_value, currency, cash, owed, &config.bonus_tiers)
-        }
+        CardOrigin::Purchased => plan_card_purchase(face_value, currency, cash, owed, &config.bonus_tiers),
         CardOrigin::Allocated => plan_card_allocation(face_value, currency, owed),
     }
     .map_err(rejected)?;
     let zone = tz::zone(&account.account.time_zone)?;
-    let window = Window {
-        from: now,
-        until: Some(tz::plus_months(now, config.card_validity_months, &zone)?),
-    };
-    let card_id = tx.insert_card(&NewCard {
-        account_id: req.account_id,
-        face_value,
-        window,
-        purchased_at: now,
-        origin,
-    })?;
+    let window = Window { from: now, until: Some(tz::plus_months(now, config.card_validity_months, &zone)?) };
+    let card_id =
+        tx.insert_card(&NewCard { account_id: req.account_id, face_value, window, purchased_at: now, origin })?;
     let bonus_id = insert_bonus(tx, req.account_id, &plan, card_id, window, now)?;
-    let memo = format!(
-        "prepaid card {} {}",
-        coffer_core::card::card_number(card_id),
-        origin.as_str()
-    );
-    journal::post(
-        tx,
-        &mut account,
-        &card_entry(&plan, card_id, bonus_id, &memo),
-        now,
-    )?;
+    let memo = format!("prepaid card {} {}", coffer_core::card::card_number(card_id), origin.as_str());
+    journal::post(tx, &mut account, &card_entry(&plan, card_id, bonus_id, &memo), now)?;
     if plan.split.rest_minor == 0 {
         tx.set_card_status(req.account_id, card_id, CardStatus::UsedUp)?;
     }
-    idempotency::remember(
-        tx,
-        &scope,
-        key.as_ref(),
-        &fp,
-        &format!("card:{card_id}"),
-        now,
-    )?;
+    idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("card:{card_id}"), now)?;
     load_issued(tx, req.account_id, card_id)
 }
 
@@ -169,20 +130,9 @@ fn insert_bonus(
     Ok(Some(tx.insert_voucher(&new)?))
 }
 
-fn load_issued(
-    tx: &mut dyn WriteTx,
-    account_id: AccountId,
-    card_id: CardId,
-) -> AppResult<CardIssued> {
-    let card = tx
-        .card(account_id, card_id)?
-        .ok_or_else(|| card_not_found(card_id))?;
-    let bonus_voucher = tx
-        .vouchers_of(account_id, None)?
-        .into_iter()
-        .find(|v| v.origin == VoucherOrigin::Bonus(card_id.0));
-    Ok(CardIssued {
-        card,
-        bonus_voucher,
-    })
+fn load_issued(tx: &mut dyn WriteTx, account_id: AccountId, card_id: CardId) -> AppResult<CardIssued> {
+    let card = tx.card(account_id, card_id)?.ok_or_else(|| card_not_found(card_id))?;
+    let bonus_voucher =
+        tx.vouchers_of(account_id, None)?.into_iter().find(|v| v.origin == VoucherOrigin::Bonus(card_id.0));
+    Ok(CardIssued { card, bonus_voucher })
 }

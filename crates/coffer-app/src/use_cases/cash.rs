@@ -35,11 +35,7 @@ impl App {
     }
 }
 
-pub fn credit_cash_in_tx(
-    tx: &mut dyn WriteTx,
-    req: &CreditCash<'_>,
-    now: Timestamp,
-) -> AppResult<CashCredited> {
+pub fn credit_cash_in_tx(tx: &mut dyn WriteTx, req: &CreditCash<'_>, now: Timestamp) -> AppResult<CashCredited> {
     let amount = input::amount("amount_minor", req.amount_minor)?;
     let currency = input::currency("currency", req.currency)?;
     let source = CashSource::parse(req.source)
@@ -52,17 +48,11 @@ pub fn credit_cash_in_tx(
         if !same {
             return Err(AppError::new(
                 ErrorCode::ExternalIdConflict,
-                format!(
-                    "{} {external_id} was already credited with different details",
-                    source.as_str()
-                ),
+                format!("{} {external_id} was already credited with different details", source.as_str()),
             )
             .with_field("external_id"));
         }
-        return Ok(CashCredited {
-            credit: existing,
-            replayed: true,
-        });
+        return Ok(CashCredited { credit: existing, replayed: true });
     }
     let (_, owed) = snapshot::cash_and_owed(tx, &account)?;
     let memo = if req.memo.trim().is_empty() {
@@ -81,8 +71,5 @@ pub fn credit_cash_in_tx(
         at: now,
     };
     tx.insert_cash_credit(&credit)?;
-    Ok(CashCredited {
-        credit: CashCreditRecord { credit },
-        replayed: false,
-    })
+    Ok(CashCredited { credit: CashCreditRecord { credit }, replayed: false })
 }

@@ -77,15 +77,7 @@ fn parse(reads: &mut dyn Reads, req: &SettleCharge<'_>) -> AppResult<Parsed> {
         currency.code(),
         &bill_date.to_string(),
     ]);
-    Ok(Parsed {
-        workspace,
-        bill_id,
-        category,
-        amount,
-        currency,
-        bill_date,
-        fingerprint,
-    })
+    Ok(Parsed { workspace, bill_id, category, amount, currency, bill_date, fingerprint })
 }
 
 fn rejected(e: ChargeRejected) -> AppError {
@@ -128,28 +120,21 @@ impl App {
             let parsed = parse(r, req)?;
             let account = input::account(r, parsed.workspace.account_id)?;
             let wallet = snapshot::wallet(r, &account)?;
-            let plan = plan_charge(&wallet, &self.config.policy, input_of(&parsed), now)
-                .map_err(rejected)?;
-            Ok(ChargePreview {
-                account_id: account.account.id,
-                settlement: parsed.workspace.settlement,
-                plan,
-            })
+            let plan = plan_charge(&wallet, &self.config.policy, input_of(&parsed), now).map_err(rejected)?;
+            Ok(ChargePreview { account_id: account.account.id, settlement: parsed.workspace.settlement, plan })
         })
     }
 
     pub fn charge(&self, account_id: AccountId, id: ChargeId) -> AppResult<ChargeRecord> {
         self.read(|r| {
             input::account(r, account_id)?;
-            r.charge(account_id, id)?
-                .ok_or_else(|| charge_not_found(id))
+            r.charge(account_id, id)?.ok_or_else(|| charge_not_found(id))
         })
     }
 }
 
 pub(crate) fn charge_not_found(id: ChargeId) -> AppError {
-    AppError::new(ErrorCode::ChargeNotFound, format!("charge {id} not found"))
-        .with_field("charge_id")
+    AppError::new(ErrorCode::ChargeNotFound, format!("charge {id} not found")).with_field("charge_id")
 }
 
 pub fn settle_charge_in_tx(
@@ -174,20 +159,11 @@ pub fn settle_charge_in_tx(
             )
             .with_field("bill_id"));
         }
-        return Ok(ChargeSettled {
-            charge: existing,
-            plan: None,
-            replayed: true,
-        });
+        return Ok(ChargeSettled { charge: existing, plan: None, replayed: true });
     }
     let wallet = snapshot::wallet(tx, &account)?;
     let plan = plan_charge(&wallet, policy, input_of(&parsed), now).map_err(rejected)?;
-    let memo = format!(
-        "{} bill {} of workspace {}",
-        parsed.category.as_str(),
-        parsed.bill_id,
-        parsed.workspace.id
-    );
+    let memo = format!("{} bill {} of workspace {}", parsed.category.as_str(), parsed.bill_id, parsed.workspace.id);
     let journal_tx_id = journal::post(tx, &mut account, &charge_entry(&plan, &memo), now)?;
     let cloud_provider = match &parsed.workspace.settlement {
         Settlement::Cloud { provider, .. } => Some(*provider),
@@ -211,15 +187,7 @@ pub fn settle_charge_in_tx(
     };
     let id = tx.insert_charge(&new)?;
     mark_exhausted(tx, account.account.id, &plan.exhausted())?;
-    Ok(ChargeSettled {
-        charge: ChargeRecord {
-            id,
-            charge: new,
-            reversal: None,
-        },
-        plan: Some(plan),
-        replayed: false,
-    })
+    Ok(ChargeSettled { charge: ChargeRecord { id, charge: new, reversal: None }, plan: Some(plan), replayed: false })
 }
 
 /// Vouchers and cards a plan emptied become `used_up`.

@@ -35,9 +35,10 @@ impl App {
                 break;
             }
             for (account, id) in due {
-                let written = self.write(|tx| expire_voucher_in_tx(tx, account, id, now))?;
-                report.vouchers_expired += 1;
-                report.written_off_minor += written;
+                if let Some(written) = self.write(|tx| expire_voucher_in_tx(tx, account, id, now))? {
+                    report.vouchers_expired += 1;
+                    report.written_off_minor += written;
+                }
             }
         }
         loop {
@@ -46,69 +47,60 @@ impl App {
                 break;
             }
             for (account, id) in due {
-                let written = self.write(|tx| expire_card_in_tx(tx, account, id, now))?;
-                report.cards_expired += 1;
-                report.written_off_minor += written;
+                if let Some(written) = self.write(|tx| expire_card_in_tx(tx, account, id, now))? {
+                    report.cards_expired += 1;
+                    report.written_off_minor += written;
+                }
             }
         }
         Ok(report)
     }
 }
 
-/// Expires one voucher if it is due; returns the amount written off.
+/// Expires one voucher if it is due; returns the amount written off, or `None` if it was not due.
 pub fn expire_voucher_in_tx(
     tx: &mut dyn WriteTx,
     account_id: AccountId,
     id: VoucherId,
     now: Timestamp,
-) -> AppResult<i64> {
+) -> AppResult<Option<i64>> {
     let mut account = input::lock_account(tx, account_id)?;
     let Some(record) = tx.voucher(account_id, id)? else {
-        return Ok(0);
+        return Ok(None);
     };
     let v = record.voucher;
     if v.status.is_terminal() || v.window.position(now) != WindowPosition::Expired {
-        return Ok(0);
+        return Ok(None);
     }
     if v.balance_minor > 0 {
         let memo = format!("{} voucher {id} expired", v.kind.as_str());
-        let entry = write_off_entry(
-            EntryKind::VoucherExpired,
-            Source::Voucher(id),
-            v.balance_minor,
-            &memo,
-        );
+        let entry = write_off_entry(EntryKind::VoucherExpired, Source::Voucher(id), v.balance_minor, &memo);
         journal::post(tx, &mut account, &entry, now)?;
     }
     tx.set_voucher_status(account_id, id, VoucherStatus::Expired)?;
-    Ok(v.balance_minor)
+    Ok(Some(v.balance_minor))
 }
 
-/// Expires one card if it is due; returns the amount written off.
+/// Expires one card if it is due; returns the amount written off, or `None` if it was not due.
 pub fn expire_card_in_tx(
     tx: &mut dyn WriteTx,
     account_id: AccountId,
     id: CardId,
     now: Timestamp,
-) -> AppResult<i64> {
+) -> AppResult<Option<i64>> {
     let mut account = input::lock_account(tx, account_id)?;
     let Some(record) = tx.card(account_id, id)? else {
-        return Ok(0);
+        return Ok(None);
     };
     let c = record.card;
     if c.status == CardStatus::Expired || c.window.position(now) != WindowPosition::Expired {
-        return Ok(0);
+        return Ok(None);
     }
     if c.balance_minor > 0 {
         let memo = format!("prepaid card {} expired", c.number);
-        let entry = write_off_entry(
-            EntryKind::CardExpired,
-            Source::Card(id),
-            c.balance_minor,
-            &memo,
-        );
+        let entry = write_off_entry(EntryKind::CardExpired, Source::Card(id), c.balance_minor, &memo);
         journal::post(tx, &mut account, &entry, now)?;
     }
     tx.set_card_status(account_id, id, CardStatus::Expired)?;
-    Ok(c.balance_minor)
+    Ok(Some(c.balance_minor))
 }

@@ -16,12 +16,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::{input, journal, snapshot, App};
 
 impl App {
-    pub fn reverse_charge(
-        &self,
-        account_id: AccountId,
-        id: ChargeId,
-        reason: &str,
-    ) -> AppResult<ChargeRecord> {
+    pub fn reverse_charge(&self, account_id: AccountId, id: ChargeId, reason: &str) -> AppResult<ChargeRecord> {
         let now = self.now();
         self.write(|tx| reverse_charge_in_tx(tx, account_id, id, reason, now))
     }
@@ -36,14 +31,9 @@ pub fn reverse_charge_in_tx(
 ) -> AppResult<ChargeRecord> {
     let reason = input::reason("reason", reason)?;
     let mut account = input::lock_account(tx, account_id)?;
-    let charge = tx
-        .charge(account_id, id)?
-        .ok_or_else(|| charge_not_found(id))?;
+    let charge = tx.charge(account_id, id)?.ok_or_else(|| charge_not_found(id))?;
     if charge.reversal.is_some() {
-        return Err(AppError::new(
-            ErrorCode::ChargeAlreadyReversed,
-            format!("charge {id} was already reversed"),
-        ));
+        return Err(AppError::new(ErrorCode::ChargeAlreadyReversed, format!("charge {id} was already reversed")));
     }
     let instruments = instruments_now(tx, account_id, &charge)?;
     let (_, owed) = snapshot::cash_and_owed(tx, &account)?;
@@ -57,45 +47,24 @@ pub fn reverse_charge_in_tx(
             _ => {}
         }
     }
-    tx.mark_charge_reversed(
-        account_id,
-        id,
-        &ChargeReversal {
-            at: now,
-            journal_tx_id,
-            reason,
-        },
-    )?;
-    tx.charge(account_id, id)?
-        .ok_or_else(|| charge_not_found(id))
+    tx.mark_charge_reversed(account_id, id, &ChargeReversal { at: now, journal_tx_id, reason })?;
+    tx.charge(account_id, id)?.ok_or_else(|| charge_not_found(id))
 }
 
-fn instruments_now(
-    tx: &mut dyn WriteTx,
-    account: AccountId,
-    charge: &ChargeRecord,
-) -> AppResult<Vec<InstrumentNow>> {
+fn instruments_now(tx: &mut dyn WriteTx, account: AccountId, charge: &ChargeRecord) -> AppResult<Vec<InstrumentNow>> {
     let mut out = Vec::new();
     for d in &charge.charge.deductions {
         match d.source {
             Source::Voucher(v) => {
                 if let Some(r) = tx.voucher(account, v)? {
                     let terminal = r.voucher.status.is_terminal();
-                    out.push(InstrumentNow {
-                        source: d.source,
-                        window: r.voucher.window,
-                        terminal,
-                    });
+                    out.push(InstrumentNow { source: d.source, window: r.voucher.window, terminal });
                 }
             }
             Source::Card(c) => {
                 if let Some(r) = tx.card(account, c)? {
                     let terminal = r.card.status == CardStatus::Expired;
-                    out.push(InstrumentNow {
-                        source: d.source,
-                        window: r.card.window,
-                        terminal,
-                    });
+                    out.push(InstrumentNow { source: d.source, window: r.card.window, terminal });
                 }
             }
             _ => {}

@@ -44,62 +44,32 @@ pub struct MonthlyBillLine {
     pub by_class_minor: BTreeMap<InstrumentClass, i64>,
 }
 
-fn page_query(
-    reads: &mut dyn Reads,
-    account: AccountId,
-    range: &Range<'_>,
-) -> AppResult<PageQuery> {
+fn page_query(reads: &mut dyn Reads, account: AccountId, range: &Range<'_>) -> AppResult<PageQuery> {
     let record = input::account(reads, account)?;
     let zone = tz::zone(&record.account.time_zone)?;
-    let from = range
-        .from
-        .map(|d| input::date("from", d).and_then(|d| tz::start_of_day(d, &zone)))
-        .transpose()?;
-    let until = range
-        .to
-        .map(|d| input::date("to", d).and_then(|d| tz::end_of_day(d, &zone)))
-        .transpose()?;
+    let from = range.from.map(|d| input::date("from", d).and_then(|d| tz::start_of_day(d, &zone))).transpose()?;
+    let until = range.to.map(|d| input::date("to", d).and_then(|d| tz::end_of_day(d, &zone))).transpose()?;
     if range.limit == 0 || range.limit > PAGE_MAX {
-        return Err(AppError::invalid(
-            "limit",
-            format!("must be 1 to {PAGE_MAX}"),
-        ));
+        return Err(AppError::invalid("limit", format!("must be 1 to {PAGE_MAX}")));
     }
-    Ok(PageQuery {
-        from,
-        until,
-        after: range.after,
-        limit: range.limit,
-    })
+    Ok(PageQuery { from, until, after: range.after, limit: range.limit })
 }
 
 impl App {
-    pub fn income_expenditure(
-        &self,
-        account: AccountId,
-        range: &Range<'_>,
-    ) -> AppResult<Page<StatementLine>> {
+    pub fn income_expenditure(&self, account: AccountId, range: &Range<'_>) -> AppResult<Page<StatementLine>> {
         self.read(|r| {
             let q = page_query(r, account, range)?;
             let rows = r.statement_lines(account, &q)?;
-            let next = (rows.len() == q.limit as usize)
-                .then(|| rows.last().map(|l| l.line_id))
-                .flatten();
+            let next = (rows.len() == q.limit as usize).then(|| rows.last().map(|l| l.line_id)).flatten();
             Ok(Page { rows, next })
         })
     }
 
-    pub fn consumption(
-        &self,
-        account: AccountId,
-        range: &Range<'_>,
-    ) -> AppResult<Page<ChargeRecord>> {
+    pub fn consumption(&self, account: AccountId, range: &Range<'_>) -> AppResult<Page<ChargeRecord>> {
         self.read(|r| {
             let q = page_query(r, account, range)?;
             let rows = r.charges_of(account, &q)?;
-            let next = (rows.len() == q.limit as usize)
-                .then(|| rows.last().map(|c| c.id.0))
-                .flatten();
+            let next = (rows.len() == q.limit as usize).then(|| rows.last().map(|c| c.id.0)).flatten();
             Ok(Page { rows, next })
         })
     }
@@ -107,15 +77,11 @@ impl App {
     /// The bill of one month: charges whose bill date falls in it, by workspace and
     /// category. Reversed charges are left out.
     pub fn monthly_bill(&self, account: AccountId, month: &str) -> AppResult<Vec<MonthlyBillLine>> {
-        let month =
-            YearMonth::parse(month).ok_or_else(|| AppError::invalid("month", "must be YYYY-MM"))?;
+        let month = YearMonth::parse(month).ok_or_else(|| AppError::invalid("month", "must be YYYY-MM"))?;
         self.read(|r| {
             input::account(r, account)?;
             let mut lines: BTreeMap<(String, &'static str), MonthlyBillLine> = BTreeMap::new();
-            let mut q = PageQuery {
-                limit: PAGE_MAX,
-                ..PageQuery::default()
-            };
+            let mut q = PageQuery { limit: PAGE_MAX, ..PageQuery::default() };
             loop {
                 let charges = r.charges_of(account, &q)?;
                 for c in &charges {
@@ -131,11 +97,7 @@ impl App {
     }
 }
 
-fn add_to_bill(
-    lines: &mut BTreeMap<(String, &'static str), MonthlyBillLine>,
-    c: &ChargeRecord,
-    month: YearMonth,
-) {
+fn add_to_bill(lines: &mut BTreeMap<(String, &'static str), MonthlyBillLine>, c: &ChargeRecord, month: YearMonth) {
     let ch = &c.charge;
     if c.reversal.is_some() || ch.bill_date.year_month() != month {
         return;
@@ -170,19 +132,12 @@ pub fn csv_field(text: &str) -> String {
 }
 
 fn csv_row(fields: &[String]) -> String {
-    let mut row = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut row = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
     row.push_str("\r\n");
     row
 }
 
-pub fn income_expenditure_csv(
-    lines: &[StatementLine],
-    currency: coffer_core::money::Currency,
-) -> String {
+pub fn income_expenditure_csv(lines: &[StatementLine], currency: coffer_core::money::Currency) -> String {
     let mut out = csv_row(
         &[
             "time_ms",
@@ -234,13 +189,7 @@ pub fn consumption_csv(charges: &[ChargeRecord]) -> String {
         let deductions: Vec<String> = ch
             .deductions
             .iter()
-            .map(|d| {
-                format!(
-                    "{}={}",
-                    d.class.as_str(),
-                    format_minor(d.amount.minor(), ch.currency)
-                )
-            })
+            .map(|d| format!("{}={}", d.class.as_str(), format_minor(d.amount.minor(), ch.currency)))
             .collect();
         out.push_str(&csv_row(&[
             c.id.to_string(),
@@ -258,14 +207,8 @@ pub fn consumption_csv(charges: &[ChargeRecord]) -> String {
     out
 }
 
-pub fn monthly_bill_csv(
-    month: &str,
-    lines: &[MonthlyBillLine],
-    currency: coffer_core::money::Currency,
-) -> String {
-    let mut header: Vec<String> = ["month", "workspace_id", "category", "charges", "amount"]
-        .map(String::from)
-        .to_vec();
+pub fn monthly_bill_csv(month: &str, lines: &[MonthlyBillLine], currency: coffer_core::money::Currency) -> String {
+    let mut header: Vec<String> = ["month", "workspace_id", "category", "charges", "amount"].map(String::from).to_vec();
     header.extend(InstrumentClass::ALL.iter().map(|c| c.as_str().to_owned()));
     let mut out = csv_row(&header);
     for l in lines {
@@ -276,11 +219,7 @@ pub fn monthly_bill_csv(
             l.charges.to_string(),
             format_minor(l.amount_minor, currency),
         ];
-        row.extend(
-            InstrumentClass::ALL
-                .iter()
-                .map(|c| format_minor(*l.by_class_minor.get(c).unwrap_or(&0), currency)),
-        );
+        row.extend(InstrumentClass::ALL.iter().map(|c| format_minor(*l.by_class_minor.get(c).unwrap_or(&0), currency)));
         out.push_str(&csv_row(&row));
     }
     out

@@ -6,9 +6,7 @@ use coffer_core::code::{ActivationCode, CodeFormatError};
 use coffer_core::ids::{AccountId, CodeBatchId, VoucherId};
 use coffer_core::lifecycle::voucher_activation_entry;
 use coffer_core::time::{Timestamp, WindowPosition};
-use coffer_store::records::{
-    CodeBatchRecord, CodeStatus, NewCodeBatch, NewVoucher, VoucherOrigin, VoucherRecord,
-};
+use coffer_store::records::{CodeBatchRecord, CodeStatus, NewCodeBatch, NewVoucher, VoucherOrigin, VoucherRecord};
 use coffer_store::{StoreError, WriteTx};
 
 use super::vouchers::{kind, voucher_not_found, ValidityInput};
@@ -42,10 +40,7 @@ impl App {
         let currency = input::currency("currency", req.currency)?;
         let validity = req.validity.parse()?;
         if req.count == 0 || req.count > BATCH_MAX {
-            return Err(AppError::invalid(
-                "count",
-                format!("must be 1 to {BATCH_MAX}"),
-            ));
+            return Err(AppError::invalid("count", format!("must be 1 to {BATCH_MAX}")));
         }
         let now = self.now();
         let new = NewCodeBatch {
@@ -70,13 +65,7 @@ impl App {
                     Err(e) => return Err(e.into()),
                 }
             }
-            Ok(GeneratedCodes {
-                batch: CodeBatchRecord {
-                    id,
-                    batch: new.clone(),
-                },
-                codes,
-            })
+            Ok(GeneratedCodes { batch: CodeBatchRecord { id, batch: new.clone() }, codes })
         })
     }
 
@@ -104,6 +93,7 @@ fn counts_as_failed_attempt(code: ErrorCode) -> bool {
             | ErrorCode::CodeAlreadyUsed
             | ErrorCode::CodeExpired
             | ErrorCode::CodeNotYetValid
+            | ErrorCode::CurrencyMismatch
     )
 }
 
@@ -129,33 +119,17 @@ pub fn activate_code_in_tx(
     let code = ActivationCode::parse(raw_code)
         .map_err(|e: CodeFormatError| code_error(ErrorCode::CodeMalformed, e.to_string()))?;
     let found = tx.code_by_hash(&code_hash(code_key, &code))?;
-    let record = found.ok_or_else(|| {
-        code_error(
-            ErrorCode::CodeUnknown,
-            "no voucher has this activation code",
-        )
-    })?;
+    let record = found.ok_or_else(|| code_error(ErrorCode::CodeUnknown, "no voucher has this activation code"))?;
     if record.status == CodeStatus::Redeemed {
-        return Err(code_error(
-            ErrorCode::CodeAlreadyUsed,
-            "this activation code has already been used",
-        ));
+        return Err(code_error(ErrorCode::CodeAlreadyUsed, "this activation code has already been used"));
     }
     let batch = &record.batch.batch;
     input::same_currency(&account, batch.currency)?;
     match batch.validity.position_at(now) {
         WindowPosition::NotYetValid => {
-            return Err(code_error(
-                ErrorCode::CodeNotYetValid,
-                "this voucher is not valid yet",
-            ))
+            return Err(code_error(ErrorCode::CodeNotYetValid, "this voucher is not valid yet"))
         }
-        WindowPosition::Expired => {
-            return Err(code_error(
-                ErrorCode::CodeExpired,
-                "this voucher has expired",
-            ))
-        }
+        WindowPosition::Expired => return Err(code_error(ErrorCode::CodeExpired, "this voucher has expired")),
         WindowPosition::Inside => {}
     }
     let new = NewVoucher {
@@ -167,20 +141,10 @@ pub fn activate_code_in_tx(
         origin: VoucherOrigin::Code(record.batch.id),
     };
     let id = tx.insert_voucher(&new)?;
-    let memo = format!(
-        "{} voucher {id} activated by code (batch {})",
-        batch.kind.as_str(),
-        record.batch.id
-    );
-    journal::post(
-        tx,
-        &mut account,
-        &voucher_activation_entry(id, batch.face_value, &memo),
-        now,
-    )?;
+    let memo = format!("{} voucher {id} activated by code (batch {})", batch.kind.as_str(), record.batch.id);
+    journal::post(tx, &mut account, &voucher_activation_entry(id, batch.face_value, &memo), now)?;
     tx.mark_code_redeemed(record.id, account_id, id, now)?;
-    tx.voucher(account_id, id)?
-        .ok_or_else(|| voucher_not_found(VoucherId(id.0)))
+    tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(VoucherId(id.0)))
 }
 
 /// Looks up a batch (operator).

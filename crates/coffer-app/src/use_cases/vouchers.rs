@@ -16,10 +16,7 @@ use crate::{input, journal, App};
 /// A validity as entered: a fixed window (instants) or a number of days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValidityInput {
-    Window {
-        from: Timestamp,
-        until: Option<Timestamp>,
-    },
+    Window { from: Timestamp, until: Option<Timestamp> },
     Days(u32),
 }
 
@@ -29,10 +26,45 @@ impl ValidityInput {
             ValidityInput::Window { from, until } => VoucherValidity::Fixed(Window { from, until }),
             ValidityInput::Days(days) => VoucherValidity::DaysFromActivation(days),
         };
-        validity
-            .check()
-            .map_err(|e| AppError::invalid("validity", format!("{e:?}")))?;
+        validity.check().map_err(|e| match e {
+            coffer_core::voucher::ValidityError::EmptyWindow => {
+                AppError::invalid("valid_until", "must be later than valid_from")
+            }
+            coffer_core::voucher::ValidityError::DaysOutOfRange => {
+                AppError::invalid("valid_days", format!("must be 1 to {}", VoucherValidity::DAYS_MAX))
+            }
+        })?;
         Ok(validity)
+    }
+
+    /// Builds a validity from its entered parts: either `days`, or `from` and/or
+    /// `until` as inclusive civil dates in `time_zone` (a missing `from` means now,
+    /// a missing `until` means no expiry).
+    pub fn from_parts(
+        days: Option<u32>,
+        from: Option<&str>,
+        until: Option<&str>,
+        time_zone: &str,
+        now: Timestamp,
+    ) -> AppResult<ValidityInput> {
+        match (days, from, until) {
+            (Some(days), None, None) => Ok(ValidityInput::Days(days)),
+            (Some(_), _, _) => Err(AppError::invalid("valid_days", "give either valid_days or valid_from/valid_until")),
+            (None, None, None) => {
+                Err(AppError::invalid("valid_days", "a validity is required: valid_days or valid_until"))
+            }
+            (None, from, until) => {
+                let zone = crate::tz::zone(time_zone)?;
+                let from = match from {
+                    Some(d) => crate::tz::start_of_day(input::date("valid_from", d)?, &zone)?,
+                    None => now,
+                };
+                let until = until
+                    .map(|d| input::date("valid_until", d).and_then(|d| crate::tz::end_of_day(d, &zone)))
+                    .transpose()?;
+                Ok(ValidityInput::Window { from, until })
+            }
+        }
     }
 
     fn describe(self) -> String {
@@ -54,11 +86,7 @@ pub struct IssueVoucher<'a> {
 }
 
 pub(crate) fn voucher_not_found(id: VoucherId) -> AppError {
-    AppError::new(
-        ErrorCode::VoucherNotFound,
-        format!("voucher {id} not found"),
-    )
-    .with_field("voucher_id")
+    AppError::new(ErrorCode::VoucherNotFound, format!("voucher {id} not found")).with_field("voucher_id")
 }
 
 pub(crate) fn kind(raw: &str) -> AppResult<VoucherKind> {
@@ -72,26 +100,14 @@ impl App {
         self.write(|tx| issue_voucher_in_tx(tx, req, now))
     }
 
-    pub fn revoke_voucher(
-        &self,
-        account_id: AccountId,
-        id: VoucherId,
-        reason: &str,
-    ) -> AppResult<VoucherRecord> {
+    pub fn revoke_voucher(&self, account_id: AccountId, id: VoucherId, reason: &str) -> AppResult<VoucherRecord> {
         let now = self.now();
         self.write(|tx| revoke_voucher_in_tx(tx, account_id, id, reason, now))
     }
 
-    pub fn vouchers(
-        &self,
-        account_id: AccountId,
-        status: Option<&str>,
-    ) -> AppResult<Vec<VoucherRecord>> {
+    pub fn vouchers(&self, account_id: AccountId, status: Option<&str>) -> AppResult<Vec<VoucherRecord>> {
         let status = status
-            .map(|s| {
-                VoucherStatus::parse(s)
-                    .ok_or_else(|| AppError::invalid("status", "unknown voucher status"))
-            })
+            .map(|s| VoucherStatus::parse(s).ok_or_else(|| AppError::invalid("status", "unknown voucher status")))
             .transpose()?;
         self.read(|r| {
             input::account(r, account_id)?;
@@ -100,11 +116,7 @@ impl App {
     }
 }
 
-pub fn issue_voucher_in_tx(
-    tx: &mut dyn WriteTx,
-    req: &IssueVoucher<'_>,
-    now: Timestamp,
-) -> AppResult<VoucherRecord> {
+pub fn issue_voucher_in_tx(tx: &mut dyn WriteTx, req: &IssueVoucher<'_>, now: Timestamp) -> AppResult<VoucherRecord> {
     let kind = kind(req.kind)?;
     let face_value = input::amount("face_value_minor", req.face_value_minor)?;
     let currency = input::currency("currency", req.currency)?;
@@ -121,9 +133,7 @@ pub fn issue_voucher_in_tx(
     ]);
     if let Replay::Saved(r) = idempotency::check(tx, &scope, key.as_ref(), &fp)? {
         let id = VoucherId(idempotency::ref_id(&r, "voucher")?);
-        return tx
-            .voucher(req.account_id, id)?
-            .ok_or_else(|| voucher_not_found(id));
+        return tx.voucher(req.account_id, id)?.ok_or_else(|| voucher_not_found(id));
     }
     let new = NewVoucher {
         account_id: req.account_id,
@@ -134,15 +144,11 @@ pub fn issue_voucher_in_tx(
         origin: VoucherOrigin::Direct,
     };
     let id = tx.insert_voucher(&new)?;
-    let entry = voucher_activation_entry(
-        id,
-        face_value,
-        &format!("{} voucher {id} activated by operator", kind.as_str()),
-    );
+    let entry =
+        voucher_activation_entry(id, face_value, &format!("{} voucher {id} activated by operator", kind.as_str()));
     journal::post(tx, &mut account, &entry, now)?;
     idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("voucher:{id}"), now)?;
-    tx.voucher(req.account_id, id)?
-        .ok_or_else(|| voucher_not_found(id))
+    tx.voucher(req.account_id, id)?.ok_or_else(|| voucher_not_found(id))
 }
 
 pub fn revoke_voucher_in_tx(
@@ -154,9 +160,7 @@ pub fn revoke_voucher_in_tx(
 ) -> AppResult<VoucherRecord> {
     let reason = input::reason("reason", reason)?;
     let mut account = input::lock_account(tx, account_id)?;
-    let record = tx
-        .voucher(account_id, id)?
-        .ok_or_else(|| voucher_not_found(id))?;
+    let record = tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(id))?;
     if record.voucher.status.is_terminal() {
         return Err(AppError::new(
             ErrorCode::VoucherNotRevocable,
@@ -165,15 +169,9 @@ pub fn revoke_voucher_in_tx(
     }
     let leftover = record.voucher.balance_minor;
     if leftover > 0 {
-        let entry = write_off_entry(
-            EntryKind::VoucherRevoked,
-            Source::Voucher(id),
-            leftover,
-            &reason,
-        );
+        let entry = write_off_entry(EntryKind::VoucherRevoked, Source::Voucher(id), leftover, &reason);
         journal::post(tx, &mut account, &entry, now)?;
     }
     tx.set_voucher_status(account_id, id, VoucherStatus::Revoked)?;
-    tx.voucher(account_id, id)?
-        .ok_or_else(|| voucher_not_found(id))
+    tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(id))
 }

@@ -26,11 +26,8 @@ pub struct ChangeSettlement<'a> {
 }
 
 fn not_found(id: &str) -> AppError {
-    AppError::new(
-        ErrorCode::WorkspaceNotFound,
-        format!("workspace {id} is not bound to any billing account"),
-    )
-    .with_field("workspace_id")
+    AppError::new(ErrorCode::WorkspaceNotFound, format!("workspace {id} is not bound to any billing account"))
+        .with_field("workspace_id")
 }
 
 impl App {

@@ -28,10 +28,7 @@ pub fn day(n: i64) -> Timestamp {
 
 /// A window from day `from` until day `until` (none: no expiry).
 pub fn window(from: i64, until: Option<i64>) -> Window {
-    Window {
-        from: day(from),
-        until: until.map(day),
-    }
+    Window { from: day(from), until: until.map(day) }
 }
 
 pub fn v(id: i64) -> Source {
@@ -93,12 +90,7 @@ pub fn wallet() -> WalletSnapshot {
 }
 
 pub fn charge(settlement: SettlementKind, category: Category, minor: i64) -> ChargeInput {
-    ChargeInput {
-        settlement,
-        category,
-        amount: amount(minor),
-        currency: Currency::Cny,
-    }
+    ChargeInput { settlement, category, amount: amount(minor), currency: Currency::Cny }
 }
 
 /// A ledger of book balances keyed by (book, instrument id), fed with journal entries.
@@ -117,15 +109,10 @@ impl Books {
 
     /// Applies an entry after checking it balances.
     pub fn apply(&mut self, entry: &JournalEntry) {
-        assert!(
-            sums_to_zero(&entry.postings),
-            "entry does not balance: {entry:?}"
-        );
+        assert!(sums_to_zero(&entry.postings), "entry does not balance: {entry:?}");
         for p in &entry.postings {
             let slot = self.0.entry((p.book, p.instrument_id)).or_insert(0);
-            *slot = slot
-                .checked_add(p.amount_minor)
-                .unwrap_or_else(|| panic!("book overflow on {p:?}"));
+            *slot = slot.checked_add(p.amount_minor).unwrap_or_else(|| panic!("book overflow on {p:?}"));
         }
     }
 
@@ -140,31 +127,17 @@ impl Books {
     /// DOMAIN §11: customer books never negative, arrears never positive.
     pub fn assert_customer_books_valid(&self) {
         for (&(book, id), &balance) in &self.0 {
-            assert!(
-                book.allows_balance(balance),
-                "book {}#{id} has a forbidden balance {balance}",
-                book.as_str()
-            );
+            assert!(book.allows_balance(balance), "book {}#{id} has a forbidden balance {balance}", book.as_str());
         }
     }
 }
 
 /// The sum of an entry's postings to one book (any instrument id).
 pub fn posted(entry: &JournalEntry, book: Book) -> i64 {
-    entry
-        .postings
-        .iter()
-        .filter(|p| p.book == book)
-        .map(|p| p.amount_minor)
-        .sum()
+    entry.postings.iter().filter(|p| p.book == book).map(|p| p.amount_minor).sum()
 }
 
 /// The sum of an entry's postings to one book and instrument.
 pub fn posted_to(entry: &JournalEntry, book: Book, id: i64) -> i64 {
-    entry
-        .postings
-        .iter()
-        .filter(|p| p.book == book && p.instrument_id == id)
-        .map(|p| p.amount_minor)
-        .sum()
+    entry.postings.iter().filter(|p| p.book == book && p.instrument_id == id).map(|p| p.amount_minor).sum()
 }

@@ -1,0 +1,40 @@
+//! One module per area; each defines its subcommands (clap derive) and runs them.
+
+pub mod account;
+pub mod adjust;
+pub mod card;
+pub mod cash;
+pub mod charge;
+pub mod demo;
+pub mod expire;
+pub mod identity;
+pub mod serve;
+pub mod statement;
+pub mod verify;
+pub mod voucher;
+pub mod workspace;
+
+use crate::args::{Cli, Command};
+use crate::context;
+use crate::error::CliResult;
+use crate::output::Out;
+
+pub fn run(cli: Cli) -> CliResult<Out> {
+    let ctx = context::open(&cli.global)?;
+    match cli.command {
+        Command::Account(cmd) => account::run(&ctx, cmd),
+        Command::Workspace(cmd) => workspace::run(&ctx, cmd),
+        Command::Cash(cmd) => cash::run(&ctx, cmd),
+        Command::Voucher(cmd) => voucher::run(&ctx, cmd),
+        Command::Card(cmd) => card::run(&ctx, cmd),
+        Command::Charge(cmd) => charge::run(&ctx, cmd),
+        Command::Adjust(args) => adjust::run(&ctx, args),
+        Command::Statement(cmd) => statement::run(&ctx, cmd),
+        Command::Expire => expire::run(&ctx),
+        Command::Verify => verify::run(&ctx),
+        Command::Demo => demo::run(&ctx),
+        Command::Serve(args) => serve::run(&ctx, args),
+        Command::Operator(cmd) => identity::run_operator(&ctx, cmd),
+        Command::Token(cmd) => identity::run_token(&ctx, cmd),
+    }
+}

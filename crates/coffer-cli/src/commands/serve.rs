@@ -1,0 +1,103 @@
+//! `coffer serve`: the HTTP API on the embedded SQLite store.
+//!
+//! With `--demo`, an empty database is first filled with the demo data and demo
+//! logins, which are printed. With `COFFER_BOOTSTRAP_TOKEN` set and no operator yet,
+//! that value becomes the first operator's API token.
+
+use std::io::Write;
+
+use clap::Args;
+use coffer_app::demo;
+use coffer_core::ids::AccountId;
+use coffer_http::routes::identity::CookiePolicy;
+use coffer_http::AppState;
+use coffer_store::auth::Role;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult};
+use crate::output::Out;
+
+pub const BOOTSTRAP_ENV: &str = "COFFER_BOOTSTRAP_TOKEN";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, env = "COFFER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Fill an empty database with demo data and demo logins first.
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark session cookies Secure (set when serving behind TLS).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// The demo's logins: (login, password, role, account index).
+const DEMO_LOGINS: [(&str, &str, Role, usize); 3] = [
+    ("operator", "coffer-demo-operator", Role::Operator, 0),
+    ("owner@acme.example", "coffer-demo-owner", Role::Owner, 0),
+    ("finance@globex.example", "coffer-demo-finance", Role::Finance, 1),
+];
+
+fn demo_setup(ctx: &Ctx) -> CliResult<String> {
+    if !ctx.app.accounts()?.is_empty() {
+        return Ok("Database already has data; demo data not added.\n".to_owned());
+    }
+    let report = demo::build(&ctx.app)?;
+    let mut text = format!(
+        "Demo data: {} accounts, {} charges.\nDemo logins (demo only):\n",
+        report.accounts.len(),
+        report.charges
+    );
+    for (login, password, role, idx) in DEMO_LOGINS {
+        let account = role.is_member().then(|| report.accounts.get(idx).map(|a| a.0)).flatten();
+        ctx.auth.create_user(login, password, role, account)?;
+        let whose = account.map(|a: AccountId| format!(" of account {a}")).unwrap_or_default();
+        text.push_str(&format!("  {login} / {password}  ({}{whose})\n", role.as_str()));
+    }
+    let (token, _) = ctx.auth.create_token("demo metering", Role::Metering, None)?;
+    text.push_str(&format!("  metering API token: {token}\n"));
+    Ok(text)
+}
+
+pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .try_init();
+    let mut banner = String::new();
+    if args.demo {
+        banner.push_str(&demo_setup(ctx)?);
+    }
+    if let Ok(token) = std::env::var(BOOTSTRAP_ENV) {
+        if ctx.auth.bootstrap_operator(token.trim())? {
+            banner.push_str(&format!("{BOOTSTRAP_ENV} is now the first operator's API token.\n"));
+        }
+    }
+    let state = AppState {
+        app: ctx.app.clone(),
+        auth: ctx.auth.clone(),
+        cookies: CookiePolicy { secure: args.secure_cookies },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (listener, addr) = coffer_http::server::bind(&args.listen)
+            .await
+            .map_err(|e| CliError::internal(format!("cannot listen on {}: {e}", args.listen)))?;
+        banner.push_str(&format!(
+            "Coffer is serving {} on http://{addr}\n  API docs: http://{addr}/docs\n  OpenAPI:  http://{addr}/openapi.json\n",
+            ctx.db.display()
+        ));
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
+        drop(stdout);
+        coffer_http::server::serve(listener, state, coffer_http::server::shutdown_signal())
+            .await
+            .map_err(|e| CliError::internal(format!("server error: {e}")))
+    })?;
+    Ok(Out::new(json!({"stopped": true}), "Coffer stopped.\n"))
+}

@@ -1,0 +1,47 @@
+//! The `/v1` API, one module per area, merged here.
+
+pub mod accounts;
+pub mod cards;
+pub mod cash;
+pub mod charges;
+pub mod health;
+pub mod identity;
+pub mod statements;
+pub mod vouchers;
+pub mod workspaces;
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn v1() -> Router<AppState> {
+    Router::new()
+        .route("/v1/accounts", post(accounts::create).get(accounts::list))
+        .route("/v1/accounts/{account_id}", get(accounts::show))
+        .route("/v1/accounts/{account_id}/arrears-limit", put(accounts::set_arrears_limit))
+        .route("/v1/accounts/{account_id}/workspaces", get(workspaces::list).post(workspaces::bind))
+        .route("/v1/accounts/{account_id}/workspaces/{workspace_id}", axum::routing::delete(workspaces::unbind))
+        .route("/v1/accounts/{account_id}/workspaces/{workspace_id}/settlement", put(workspaces::change_settlement))
+        .route("/v1/accounts/{account_id}/cash-credits", post(cash::credit))
+        .route("/v1/accounts/{account_id}/vouchers", get(vouchers::list).post(vouchers::issue))
+        .route("/v1/accounts/{account_id}/vouchers/activate", post(vouchers::activate))
+        .route("/v1/accounts/{account_id}/vouchers/{voucher_id}/revoke", post(vouchers::revoke))
+        .route("/v1/voucher-batches", post(vouchers::create_batch))
+        .route("/v1/accounts/{account_id}/prepaid-cards", get(cards::list).post(cards::buy))
+        .route("/v1/accounts/{account_id}/prepaid-cards/allocate", post(cards::allocate))
+        .route("/v1/charges", post(charges::settle))
+        .route("/v1/charges/preview", post(charges::preview))
+        .route("/v1/accounts/{account_id}/charges/{charge_id}", get(charges::show))
+        .route("/v1/accounts/{account_id}/charges/{charge_id}/reverse", post(charges::reverse))
+        .route("/v1/accounts/{account_id}/adjustments", post(charges::adjust))
+        .route("/v1/accounts/{account_id}/statements/income-expenditure", get(statements::income_expenditure))
+        .route("/v1/accounts/{account_id}/statements/consumption", get(statements::consumption))
+        .route("/v1/accounts/{account_id}/statements/monthly", get(statements::monthly))
+        .route("/v1/session", post(identity::login).delete(identity::logout))
+        .route("/v1/tokens", post(identity::create_token))
+        .route("/v1/accounts/{account_id}/tokens", get(identity::account_tokens))
+        .route("/v1/accounts/{account_id}/members", get(identity::members).post(identity::create_member))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+}

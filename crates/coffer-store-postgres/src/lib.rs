@@ -1,0 +1,312 @@
+//! The PostgreSQL store.
+//!
+//! Several server processes may share one database. Write transactions run at READ
+//! COMMITTED and serialize per billing account: [`coffer_store::WriteTx::lock_account`]
+//! takes `SELECT ... FOR UPDATE` on the account's row, and the application locks
+//! exactly one account per transaction, before it reads any balance. Writes to
+//! different accounts never wait for each other. `synchronous_commit` is forced on,
+//! so a committed transaction is durable. Read views are `REPEATABLE READ READ ONLY`
+//! transactions: every query of one view sees the same snapshot.
+//!
+//! A failed statement aborts a whole PostgreSQL transaction, where SQLite only undoes
+//! the statement. Each write method therefore runs inside a savepoint, so that a
+//! refused write (a [`StoreError::Conflict`]) leaves the transaction usable, exactly
+//! as on SQLite.
+//!
+//! # Layout
+//! - `migrations/`: the schema, applied in order on connect (tracked in
+//!   `schema_migration`, under an advisory lock).
+//! - [`reads`]: queries, shared by read views and write transactions.
+//! - [`writes`]: the write half of [`coffer_store::WriteTx`].
+//! - [`rows`]: conversions between columns and core types.
+//! - [`testing`] (feature `testing`): a throwaway cluster for tests.
+
+mod conn;
+mod reads;
+mod rows;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod writes;
+
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+
+use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
+
+pub(crate) use conn::Conn;
+
+/// Migrations in order; the version of each is its position, counting from 1.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The advisory lock key that serializes migrations between servers starting at
+/// once ("coffer" in ASCII). Advisory locks are scoped to one database.
+const MIGRATION_LOCK: i64 = 0x636f_6666_6572;
+
+/// Run on every new connection. `lock_timeout` bounds how long a writer waits for
+/// another's account lock, like SQLite's busy timeout; `synchronous_commit` is forced
+/// on in case the server's default was relaxed.
+const SESSION_SETUP: &str = "SET lock_timeout = '30s'; \
+     SET synchronous_commit = on; \
+     SET application_name = 'coffer'";
+
+/// Idle connections kept for reuse; more are opened on demand.
+const IDLE_KEPT: usize = 8;
+
+pub struct PostgresStore {
+    config: postgres::Config,
+    idle: Mutex<Vec<Conn>>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (a `postgres://` URL or a `key=value`
+    /// connection string) and applies pending migrations.
+    pub fn connect(url: &str) -> StoreResult<PostgresStore> {
+        let config = postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("bad PostgreSQL connection string: {e}")))?;
+        let store = PostgresStore { config, idle: Mutex::new(Vec::new()) };
+        let mut conn = store.open()?;
+        migrate(&mut conn)?;
+        store.give_back(conn);
+        Ok(store)
+    }
+
+    fn open(&self) -> StoreResult<Conn> {
+        let mut client = self.config.connect(postgres::NoTls).map_err(map_err)?;
+        client.batch_execute(SESSION_SETUP).map_err(map_err)?;
+        Ok(Conn::new(client))
+    }
+
+    /// A pooled connection if one is idle and alive, else a new one.
+    fn take(&self) -> StoreResult<Conn> {
+        loop {
+            let pooled = lock(&self.idle).pop();
+            match pooled {
+                Some(c) if c.client.is_closed() => continue,
+                Some(c) => return Ok(c),
+                None => return self.open(),
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Conn) {
+        if conn.client.is_closed() {
+            return;
+        }
+        let mut idle = lock(&self.idle);
+        if idle.len() < IDLE_KEPT {
+            idle.push(conn);
+        }
+    }
+
+    /// A connection with a transaction begun by `begin`. A pooled connection the
+    /// server has dropped (a restart, an idle timeout) is replaced once.
+    fn begin(&self, begin: &str) -> StoreResult<Conn> {
+        let mut conn = self.take()?;
+        if conn.client.batch_execute(begin).is_ok() {
+            return Ok(conn);
+        }
+        conn = self.open()?;
+        conn.client.batch_execute(begin).map_err(map_err)?;
+        Ok(conn)
+    }
+}
+
+/// A poisoned mutex only means another thread panicked while holding it; the
+/// idle list itself is always consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Applies pending migrations in one transaction. The advisory lock makes a second
+/// server starting at the same moment wait, then find the migrations applied.
+fn migrate(conn: &mut Conn) -> StoreResult<()> {
+    let client = &mut conn.client;
+    client.batch_execute("BEGIN").map_err(map_err)?;
+    let result = (|| {
+        client.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(map_err)?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration (
+                     version       BIGINT      PRIMARY KEY,
+                     applied_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+                 )",
+            )
+            .map_err(map_err)?;
+        let applied: i64 = client
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migration", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(map_err)?;
+        let applied = usize::try_from(applied).unwrap_or(0);
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            client.batch_execute(sql).map_err(map_err)?;
+            let version = i64::try_from(idx + 1).unwrap_or(i64::MAX);
+            client.execute("INSERT INTO schema_migration (version) VALUES ($1)", &[&version]).map_err(map_err)?;
+        }
+        Ok(())
+    })();
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    client.batch_execute(end).map_err(map_err)?;
+    result
+}
+
+/// Maps driver errors onto the port's: constraint violations (SQLSTATE class 23)
+/// become conflicts naming the constraint; serialization failures, deadlocks and
+/// lock timeouts mean "try again" and become [`StoreError::Busy`].
+pub(crate) fn map_err(e: postgres::Error) -> StoreError {
+    let Some(db) = e.as_db_error() else {
+        return StoreError::Backend(error_chain(&e));
+    };
+    let code = db.code().code();
+    if code.starts_with("23") {
+        return StoreError::Conflict {
+            constraint: db.constraint().map(str::to_owned).unwrap_or_else(|| format!("{} ({code})", db.message())),
+        };
+    }
+    match code {
+        // serialization_failure, deadlock_detected, lock_not_available
+        "40001" | "40P01" | "55P03" => StoreError::Busy,
+        _ => StoreError::Backend(format!("{} ({code})", db.message())),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl Store for PostgresStore {
+    fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
+        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
+    }
+
+    fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
+        let conn = self.begin("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+        Ok(Box::new(PostgresWriteTx { store: self, conn: Some(conn), aborted: false }))
+    }
+
+    fn engine(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// A read view: a pooled connection in a read-only snapshot transaction.
+pub(crate) struct ReadView<'a> {
+    store: &'a PostgresStore,
+    conn: Option<Conn>,
+}
+
+impl ReadView<'_> {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        match &mut self.conn {
+            Some(c) => c,
+            None => unreachable!("the connection is taken only on drop"),
+        }
+    }
+
+    /// Runs a query in the view's snapshot.
+    pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Conn) -> StoreResult<T>) -> StoreResult<T> {
+        f(self.conn())
+    }
+}
+
+impl Drop for ReadView<'_> {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            // A read-only transaction has nothing to keep; a connection that cannot
+            // even roll back is dropped rather than pooled.
+            if conn.client.batch_execute("ROLLBACK").is_ok() {
+                self.store.give_back(conn);
+            }
+        }
+    }
+}
+
+/// A write transaction on a pooled connection. `aborted` records that a statement
+/// failed outside a savepoint: PostgreSQL then refuses everything but a rollback,
+/// and would even answer COMMIT with a silent ROLLBACK, so `commit` must refuse.
+pub(crate) struct PostgresWriteTx<'a> {
+    store: &'a PostgresStore,
+    conn: Option<Conn>,
+    aborted: bool,
+}
+
+impl PostgresWriteTx<'_> {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        match &mut self.conn {
+            Some(c) => c,
+            None => unreachable!("the connection is taken only on commit or drop"),
+        }
+    }
+
+    /// Runs statements inside the transaction but outside a savepoint (reads, and
+    /// writes that report refusals without raising an error). A failed statement
+    /// poisons the transaction; a row that does not convert does not.
+    pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Conn) -> StoreResult<T>) -> StoreResult<T> {
+        self.usable()?;
+        let result = f(self.conn());
+        if let Err(e) = &result {
+            if !matches!(e, StoreError::Corrupt(_)) {
+                self.aborted = true;
+            }
+        }
+        result
+    }
+
+    /// Runs a write inside a savepoint. If it fails, the savepoint is rolled back
+    /// and the transaction stays usable, as a failed statement leaves SQLite's.
+    pub(crate) fn guarded<T>(&mut self, f: impl FnOnce(&mut Conn) -> StoreResult<T>) -> StoreResult<T> {
+        self.usable()?;
+        let Some(conn) = self.conn.as_mut() else { unreachable!("the connection is taken only on commit or drop") };
+        if let Err(e) = conn.client.batch_execute("SAVEPOINT coffer_write") {
+            self.aborted = true;
+            return Err(map_err(e));
+        }
+        let result = f(conn);
+        let end = match result {
+            Ok(_) => "RELEASE SAVEPOINT coffer_write",
+            Err(_) => "ROLLBACK TO SAVEPOINT coffer_write; RELEASE SAVEPOINT coffer_write",
+        };
+        if let Err(e) = conn.client.batch_execute(end) {
+            self.aborted = true;
+            return Err(result.err().unwrap_or_else(|| map_err(e)));
+        }
+        result
+    }
+
+    fn usable(&self) -> StoreResult<()> {
+        if self.aborted {
+            return Err(StoreError::Backend("the transaction was aborted by an earlier error; roll it back".into()));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> StoreResult<()> {
+        self.usable()?;
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => unreachable!("commit consumes the transaction"),
+        };
+        let result = conn.client.batch_execute("COMMIT").map_err(map_err);
+        if result.is_ok() {
+            self.store.give_back(conn);
+        }
+        result
+    }
+}
+
+impl Drop for PostgresWriteTx<'_> {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            if conn.client.batch_execute("ROLLBACK").is_ok() {
+                self.store.give_back(conn);
+            }
+        }
+    }
+}

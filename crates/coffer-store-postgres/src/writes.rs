@@ -1,0 +1,328 @@
+//! The write half of the port. Each method persists what the application decided;
+//! none of them chooses an amount. Every method runs in a savepoint (see
+//! `PostgresWriteTx::guarded`), so a refused write undoes only itself.
+
+use coffer_core::card::CardStatus;
+use coffer_core::ids::{AccountId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
+use coffer_core::journal::Posting;
+use coffer_core::time::Timestamp;
+use coffer_core::voucher::{VoucherStatus, VoucherValidity};
+use coffer_core::workspace::{Settlement, Workspace};
+use coffer_store::records::*;
+use coffer_store::{StoreError, StoreResult, WriteTx};
+
+use crate::rows::get;
+use crate::{reads, Conn, PostgresWriteTx};
+
+type R<T> = StoreResult<T>;
+
+/// An update that must hit exactly one row; zero rows means the caller named
+/// something that does not exist in this account.
+fn one(updated: u64, what: &str) -> R<()> {
+    match updated {
+        1 => Ok(()),
+        n => Err(StoreError::Backend(format!("{what}: expected one row, updated {n}"))),
+    }
+}
+
+/// The id an `INSERT ... RETURNING <id>` produced.
+fn returned_id(c: &mut Conn, sql: &str, p: crate::conn::Params<'_>) -> R<i64> {
+    get(&c.query_one(sql, p)?, 0)
+}
+
+fn index(idx: usize) -> i64 {
+    i64::try_from(idx).unwrap_or(i64::MAX)
+}
+
+impl WriteTx for PostgresWriteTx<'_> {
+    fn insert_account(&mut self, new: &NewAccount) -> R<AccountId> {
+        let sql = "INSERT INTO billing_account (name, currency, time_zone, arrears_limit_minor, journal_head, \
+                   created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING billing_account_id";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &new.name,
+                &new.currency.code(),
+                &new.time_zone,
+                &new.arrears_limit_minor,
+                &GENESIS_HASH,
+                &new.created_at.0,
+            ];
+            returned_id(c, sql, p).map(AccountId)
+        })
+    }
+
+    fn lock_account(&mut self, id: AccountId) -> R<Option<AccountRecord>> {
+        self.read(|c| reads::lock_account(c, id))
+    }
+
+    fn set_arrears_limit(&mut self, id: AccountId, limit_minor: Option<i64>) -> R<()> {
+        let sql = "UPDATE billing_account SET arrears_limit_minor = $2 WHERE billing_account_id = $1";
+        self.guarded(|c| one(c.execute(sql, &[&id.0, &limit_minor])?, "billing account"))
+    }
+
+    fn upsert_workspace(&mut self, w: &Workspace, at: Timestamp) -> R<()> {
+        let (settlement, provider, cloud_id) = match &w.settlement {
+            Settlement::BillingCenter => ("billing_center", None, None),
+            Settlement::Cloud { provider, cloud_account_id } => {
+                ("cloud", Some(provider.as_str()), Some(cloud_account_id.as_str()))
+            }
+        };
+        let sql = "INSERT INTO workspace (workspace_id, billing_account_id, settlement, cloud_provider, cloud_account_id, \
+                   settlement_changed_in, cloud_subscription_active, bound_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                   ON CONFLICT (workspace_id) DO UPDATE SET billing_account_id = excluded.billing_account_id, \
+                   settlement = excluded.settlement, cloud_provider = excluded.cloud_provider, \
+                   cloud_account_id = excluded.cloud_account_id, settlement_changed_in = excluded.settlement_changed_in, \
+                   cloud_subscription_active = excluded.cloud_subscription_active";
+        let changed = w.settlement_changed_in.map(|m| m.to_string());
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &w.id.as_str(),
+                &w.account_id.0,
+                &settlement,
+                &provider,
+                &cloud_id,
+                &changed,
+                &w.cloud_subscription_active,
+                &at.0,
+            ];
+            c.execute(sql, p).map(drop)
+        })
+    }
+
+    fn delete_workspace(&mut self, id: &WorkspaceId) -> R<()> {
+        let sql = "DELETE FROM workspace WHERE workspace_id = $1";
+        self.guarded(|c| one(c.execute(sql, &[&id.as_str()])?, "workspace"))
+    }
+
+    fn insert_voucher(&mut self, new: &NewVoucher) -> R<VoucherId> {
+        let sql = "INSERT INTO voucher (billing_account_id, kind, face_value_minor, status, valid_from_ms, \
+                   valid_until_ms, activated_at_ms, origin, origin_ref) \
+                   VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8) RETURNING voucher_id";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &new.account_id.0,
+                &new.kind.as_str(),
+                &new.face_value.minor(),
+                &new.window.from.0,
+                &new.window.until.map(|t| t.0),
+                &new.activated_at.0,
+                &new.origin.kind_str(),
+                &new.origin.reference(),
+            ];
+            returned_id(c, sql, p).map(VoucherId)
+        })
+    }
+
+    fn set_voucher_status(&mut self, account: AccountId, id: VoucherId, status: VoucherStatus) -> R<()> {
+        let sql = "UPDATE voucher SET status = $3 WHERE billing_account_id = $1 AND voucher_id = $2";
+        self.guarded(|c| {
+            let n = c.execute(sql, &[&account.0, &id.0, &status.as_str()])?;
+            one(n, "voucher")
+        })
+    }
+
+    fn insert_card(&mut self, new: &NewCard) -> R<CardId> {
+        let sql = "INSERT INTO prepaid_card (billing_account_id, face_value_minor, status, valid_from_ms, \
+                   valid_until_ms, purchased_at_ms, origin) VALUES ($1, $2, 'active', $3, $4, $5, $6) \
+                   RETURNING prepaid_card_id";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &new.account_id.0,
+                &new.face_value.minor(),
+                &new.window.from.0,
+                &new.window.until.map(|t| t.0),
+                &new.purchased_at.0,
+                &new.origin.as_str(),
+            ];
+            returned_id(c, sql, p).map(CardId)
+        })
+    }
+
+    fn set_card_status(&mut self, account: AccountId, id: CardId, status: CardStatus) -> R<()> {
+        let sql = "UPDATE prepaid_card SET status = $3 WHERE billing_account_id = $1 AND prepaid_card_id = $2";
+        self.guarded(|c| {
+            let n = c.execute(sql, &[&account.0, &id.0, &status.as_str()])?;
+            one(n, "prepaid card")
+        })
+    }
+
+    fn append_journal(&mut self, new: &NewJournalTx) -> R<JournalTxId> {
+        self.guarded(|c| append_journal(c, new))
+    }
+
+    fn insert_charge(&mut self, new: &NewCharge) -> R<ChargeId> {
+        self.guarded(|c| insert_charge(c, new))
+    }
+
+    fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, rev: &ChargeReversal) -> R<()> {
+        let sql = "UPDATE charge SET reversed_at_ms = $3, reversal_journal_tx_id = $4, reversal_reason = $5 \
+                   WHERE billing_account_id = $1 AND charge_id = $2 AND reversed_at_ms IS NULL";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[&account.0, &id.0, &rev.at.0, &rev.journal_tx_id.0, &rev.reason];
+            one(c.execute(sql, p)?, "charge")
+        })
+    }
+
+    fn put_idempotency(&mut self, r: &IdempotencyRecord) -> R<()> {
+        let sql = "INSERT INTO idempotency (scope, idem_key, fingerprint, result_ref, created_at_ms) \
+                   VALUES ($1, $2, $3, $4, $5)";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[&r.scope, &r.key, &r.fingerprint, &r.result_ref, &r.created_at.0];
+            c.execute(sql, p).map(drop)
+        })
+    }
+
+    fn insert_code_batch(&mut self, new: &NewCodeBatch) -> R<CodeBatchId> {
+        let (from, until, days) = match new.validity {
+            VoucherValidity::Fixed(w) => (Some(w.from.0), w.until.map(|t| t.0), None),
+            VoucherValidity::DaysFromActivation(days) => (None, None, Some(i64::from(days))),
+        };
+        let sql = "INSERT INTO code_batch (kind, face_value_minor, currency, valid_from_ms, valid_until_ms, \
+                   valid_days, code_count, memo, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   RETURNING code_batch_id";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &new.kind.as_str(),
+                &new.face_value.minor(),
+                &new.currency.code(),
+                &from,
+                &until,
+                &days,
+                &i64::from(new.count),
+                &new.memo,
+                &new.created_at.0,
+            ];
+            returned_id(c, sql, p).map(CodeBatchId)
+        })
+    }
+
+    /// A duplicate hash is reported without raising an error in PostgreSQL (`ON
+    /// CONFLICT DO NOTHING`), and so without a savepoint: generating a batch inserts
+    /// up to 10,000 codes in one transaction, and that many subtransactions would
+    /// overflow each backend's subtransaction cache and slow every other session.
+    fn insert_code(&mut self, batch: CodeBatchId, code_hash: &str) -> R<()> {
+        let sql = "INSERT INTO activation_code (code_batch_id, code_hash, status) VALUES ($1, $2, 'issued') \
+                   ON CONFLICT ON CONSTRAINT activation_code_hash_unique DO NOTHING";
+        let inserted = self.read(|c| c.execute(sql, &[&batch.0, &code_hash]))?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict { constraint: "activation_code_hash_unique".into() });
+        }
+        Ok(())
+    }
+
+    fn mark_code_redeemed(&mut self, code_id: i64, account: AccountId, voucher: VoucherId, at: Timestamp) -> R<()> {
+        let sql = "UPDATE activation_code SET status = 'redeemed', redeemed_by_account_id = $2, voucher_id = $3, \
+                   redeemed_at_ms = $4 WHERE activation_code_id = $1 AND status = 'issued'";
+        self.guarded(|c| {
+            let n = c.execute(sql, &[&code_id, &account.0, &voucher.0, &at.0])?;
+            one(n, "activation code")
+        })
+    }
+
+    fn record_failed_attempt(&mut self, account: AccountId, at: Timestamp) -> R<()> {
+        let sql = "INSERT INTO activation_attempt (billing_account_id, at_ms) VALUES ($1, $2)";
+        self.guarded(|c| c.execute(sql, &[&account.0, &at.0]).map(drop))
+    }
+
+    fn insert_cash_credit(&mut self, new: &NewCashCredit) -> R<()> {
+        let sql = "INSERT INTO cash_credit (billing_account_id, source, external_id, amount_minor, journal_tx_id, \
+                   at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
+        self.guarded(|c| {
+            let p: crate::conn::Params<'_> = &[
+                &new.account_id.0,
+                &new.source,
+                &new.external_id,
+                &new.amount.minor(),
+                &new.journal_tx_id.0,
+                &new.at.0,
+            ];
+            c.execute(sql, p).map(drop)
+        })
+    }
+
+    fn commit(mut self: Box<Self>) -> R<()> {
+        self.finish()
+    }
+}
+
+fn append_journal(c: &mut Conn, new: &NewJournalTx) -> R<JournalTxId> {
+    let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING journal_tx_id";
+    let p: crate::conn::Params<'_> =
+        &[&new.account_id.0, &new.seq, &new.kind.as_str(), &new.memo, &new.at.0, &new.prev_hash, &new.hash];
+    let tx_id = returned_id(c, sql, p)?;
+    for (idx, posting) in new.postings.iter().enumerate() {
+        let balance_after = apply_posting(c, new.account_id, posting)?;
+        let sql = "INSERT INTO posting (journal_tx_id, posting_idx, billing_account_id, book, instrument_id, \
+                   amount_minor, balance_after_minor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let p: crate::conn::Params<'_> = &[
+            &tx_id,
+            &index(idx),
+            &new.account_id.0,
+            &posting.book.as_str(),
+            &posting.instrument_id,
+            &posting.amount_minor,
+            &balance_after,
+            &new.at.0,
+        ];
+        c.execute(sql, p)?;
+    }
+    let sql = "UPDATE billing_account SET journal_seq = $2::bigint, journal_head = $3 \
+               WHERE billing_account_id = $1 AND journal_seq = $2::bigint - 1";
+    let n = c.execute(sql, &[&new.account_id.0, &new.seq, &new.hash])?;
+    one(n, "journal chain head")?;
+    Ok(JournalTxId(tx_id))
+}
+
+fn insert_charge(c: &mut Conn, new: &NewCharge) -> R<ChargeId> {
+    let sql = "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, cloud_provider, \
+               amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING charge_id";
+    let p: crate::conn::Params<'_> = &[
+        &new.account_id.0,
+        &new.workspace_id.as_str(),
+        &new.bill_id.as_str(),
+        &new.category.as_str(),
+        &new.settlement.as_str(),
+        &new.cloud_provider.map(|p| p.as_str()),
+        &new.amount.minor(),
+        &new.currency.code(),
+        &new.bill_date.to_string(),
+        &i64::from(new.policy_version),
+        &new.settled_at.0,
+        &new.fingerprint,
+        &new.journal_tx_id.0,
+    ];
+    let charge_id = returned_id(c, sql, p)?;
+    for (idx, d) in new.deductions.iter().enumerate() {
+        let (_, instrument_id) = coffer_core::journal::Book::of_source(d.source);
+        let sql = "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \
+                   amount_minor) VALUES ($1, $2, $3, $4, $5, $6)";
+        let p: crate::conn::Params<'_> =
+            &[&charge_id, &index(idx), &new.account_id.0, &d.class.as_str(), &instrument_id, &d.amount.minor()];
+        c.execute(sql, p)?;
+    }
+    Ok(ChargeId(charge_id))
+}
+
+/// Adds a posting to its book and returns the balance after it. The CHECK
+/// constraints on `ledger_account` refuse a negative customer balance.
+///
+/// An UPDATE comes first and an INSERT only for a new book, as on SQLite. The
+/// single-statement upsert (`INSERT ... ON CONFLICT DO UPDATE SET balance_minor =
+/// balance_minor + excluded.balance_minor`) does not work here either: PostgreSQL,
+/// too, checks CHECK constraints on the proposed row before it looks for a
+/// conflict, so a debit of an existing book (a negative proposed balance) would be
+/// refused. Two writers cannot both insert one new book: the account is locked.
+fn apply_posting(c: &mut Conn, account: AccountId, p: &Posting) -> R<i64> {
+    let params: crate::conn::Params<'_> = &[&account.0, &p.book.as_str(), &p.instrument_id, &p.amount_minor];
+    let update = "UPDATE ledger_account SET balance_minor = balance_minor + $4 \
+                  WHERE billing_account_id = $1 AND book = $2 AND instrument_id = $3 RETURNING balance_minor";
+    if let Some(row) = c.query_opt(update, params)? {
+        return get(&row, 0);
+    }
+    let insert = "INSERT INTO ledger_account (billing_account_id, book, instrument_id, balance_minor) \
+                  VALUES ($1, $2, $3, $4)";
+    c.execute(insert, params)?;
+    Ok(p.amount_minor)
+}

@@ -60,13 +60,24 @@ pub fn remember(
     now: coffer_core::time::Timestamp,
 ) -> AppResult<()> {
     if let Some(key) = key {
-        tx.put_idempotency(&IdempotencyRecord {
-            scope: scope.to_owned(),
-            key: key.as_str().to_owned(),
-            fingerprint: fingerprint.to_owned(),
-            result_ref: result_ref.to_owned(),
-            created_at: now,
-        })?;
+        // Another request with this key committed first (only possible where writers
+        // are not serialized per scope): roll back and let the caller retry, which
+        // then returns that request's saved result.
+        let busy = |e: coffer_store::StoreError| match e {
+            coffer_store::StoreError::Conflict { .. } => {
+                AppError::new(ErrorCode::StoreBusy, "a request with this idempotency key is in flight; retry")
+            }
+            other => other.into(),
+        };
+        return tx
+            .put_idempotency(&IdempotencyRecord {
+                scope: scope.to_owned(),
+                key: key.as_str().to_owned(),
+                fingerprint: fingerprint.to_owned(),
+                result_ref: result_ref.to_owned(),
+                created_at: now,
+            })
+            .map_err(busy);
     }
     Ok(())
 }

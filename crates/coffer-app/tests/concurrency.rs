@@ -133,7 +133,78 @@ fn one_code_redeemed_by_two_accounts_at_once_goes_to_exactly_one(engine: Engine)
     t.assert_clean();
 }
 
+/// Runs `op` on `n` threads, each with its own store, released at once; returns the
+/// outcomes' error codes.
+fn race<T: Send + 'static>(
+    t: &TestApp,
+    n: usize,
+    op: impl Fn(&coffer_app::App, usize) -> coffer_app::AppResult<T> + Send + Sync + 'static,
+) -> Vec<Result<(), ErrorCode>> {
+    let op = Arc::new(op);
+    let barrier = Arc::new(Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let app = app_on(t.another_store(), &t.clock);
+            let (op, barrier) = (op.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                op(&app, i).map(drop).map_err(|e| e.code)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("racer panicked"))).collect()
+}
+
+/// Regression: on PostgreSQL two accounts binding one workspace at once both
+/// succeeded and the later silently took it.
+fn one_workspace_bound_by_two_accounts_at_once_goes_to_exactly_one(engine: Engine) {
+    let t = spawn_app(engine);
+    let accounts = [t.account("CNY"), t.account("CNY")];
+    let outcomes = race(&t, 2, move |app, i| {
+        app.bind_workspace(&coffer_app::use_cases::workspaces::BindWorkspace {
+            account_id: accounts[i],
+            workspace_id: "contested",
+            settlement: "billing_center",
+            cloud_provider: None,
+            cloud_account_id: None,
+        })
+    });
+    let mut sorted = outcomes.clone();
+    sorted.sort_by_key(|o| o.is_err());
+    assert_eq!(sorted, vec![Ok(()), Err(ErrorCode::WorkspaceBoundElsewhere)], "{outcomes:?}");
+}
+
+/// Regression: on PostgreSQL two customer settlement changes in one month both
+/// succeeded, bypassing the once-a-month rule.
+fn two_settlement_changes_in_one_month_at_once_let_exactly_one_through(engine: Engine) {
+    let t = spawn_app(engine);
+    let a = t.account("CNY");
+    t.bind(a, "ws1");
+    let outcomes = race(&t, 2, |app, i| {
+        let (settlement, provider, id) =
+            if i == 0 { ("cloud", Some("aws"), Some("1")) } else { ("cloud", Some("azure"), Some("2")) };
+        app.change_settlement(&coffer_app::use_cases::workspaces::ChangeSettlement {
+            workspace_id: "ws1",
+            settlement,
+            cloud_provider: provider,
+            cloud_account_id: id,
+            authority: coffer_core::workspace::ChangeAuthority::Customer,
+        })
+    });
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(ok, 1, "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| matches!(
+            o,
+            Ok(()) | Err(ErrorCode::CloudSubscriptionActive | ErrorCode::SettlementChangedThisMonth)
+        )),
+        "{outcomes:?}"
+    );
+}
+
 engine_tests!(
+    one_workspace_bound_by_two_accounts_at_once_goes_to_exactly_one,
+    two_settlement_changes_in_one_month_at_once_let_exactly_one_through,
     two_writers_on_one_database_settle_charges_without_losing_or_double_spending,
     the_same_bill_posted_concurrently_settles_once,
     one_code_redeemed_by_two_accounts_at_once_goes_to_exactly_one,

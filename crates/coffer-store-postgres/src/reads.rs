@@ -309,9 +309,9 @@ pub(crate) fn cash_credit_by_external(c: &mut Conn, source: &str, external_id: &
         .transpose()
 }
 
-/// The statement's lines after the cursor `line_id = journal_tx_id * 1000 +
-/// posting_idx` (as on SQLite). The cursor is compared as the pair it encodes, which
-/// orders the same while posting_idx < 1000 and lets `posting_by_account` serve it.
+/// The statement's lines after the cursor `line_id = journal_tx_id * LINE_ID_STRIDE
+/// + posting_idx` (as on SQLite). The cursor is compared as the pair it encodes, which
+/// orders the same and lets `posting_by_account` serve it.
 pub(crate) fn statement_lines(c: &mut Conn, account: AccountId, page: &PageQuery) -> R<Vec<StatementLine>> {
     let sql = "SELECT p.journal_tx_id, p.posting_idx, p.at_ms, t.kind, t.memo, p.book, p.instrument_id, \
                p.amount_minor, p.balance_after_minor \
@@ -321,14 +321,14 @@ pub(crate) fn statement_lines(c: &mut Conn, account: AccountId, page: &PageQuery
                AND p.at_ms >= $4 AND p.at_ms < $5 \
                ORDER BY p.journal_tx_id, p.posting_idx LIMIT $6";
     let (after, from, until) = page_bounds(page);
-    let (after_tx, after_idx) = (after.div_euclid(1000), after.rem_euclid(1000));
+    let (after_tx, after_idx) = (after.div_euclid(LINE_ID_STRIDE), after.rem_euclid(LINE_ID_STRIDE));
     let rows = c.query(sql, &[&account.0, &after_tx, &after_idx, &from, &until, &limit(page.limit)])?;
     all(rows, |r| {
         let tx: i64 = get(r, 0)?;
         let idx: i64 = get(r, 1)?;
         let kind: &str = get(r, 3)?;
         Ok(StatementLine {
-            line_id: tx * 1000 + idx,
+            line_id: tx * LINE_ID_STRIDE + idx,
             journal_tx_id: JournalTxId(tx),
             at: Timestamp(get(r, 2)?),
             kind: EntryKind::parse(kind).ok_or_else(|| corrupt("entry kind", kind))?,

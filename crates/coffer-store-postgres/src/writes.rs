@@ -69,10 +69,11 @@ impl WriteTx for PostgresWriteTx<'_> {
         };
         let sql = "INSERT INTO workspace (workspace_id, billing_account_id, settlement, cloud_provider, cloud_account_id, \
                    settlement_changed_in, cloud_subscription_active, bound_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                   ON CONFLICT (workspace_id) DO UPDATE SET billing_account_id = excluded.billing_account_id, \
+                   ON CONFLICT (workspace_id) DO UPDATE SET \
                    settlement = excluded.settlement, cloud_provider = excluded.cloud_provider, \
                    cloud_account_id = excluded.cloud_account_id, settlement_changed_in = excluded.settlement_changed_in, \
-                   cloud_subscription_active = excluded.cloud_subscription_active";
+                   cloud_subscription_active = excluded.cloud_subscription_active \
+                   WHERE workspace.billing_account_id = excluded.billing_account_id";
         let changed = w.settlement_changed_in.map(|m| m.to_string());
         self.guarded(|c| {
             let p: crate::conn::Params<'_> = &[
@@ -85,7 +86,10 @@ impl WriteTx for PostgresWriteTx<'_> {
                 &w.cloud_subscription_active,
                 &at.0,
             ];
-            c.execute(sql, p).map(drop)
+            match c.execute(sql, p)? {
+                1 => Ok(()),
+                _ => Err(StoreError::Conflict { constraint: "workspace_bound_to_other_account".into() }),
+            }
         })
     }
 

@@ -118,6 +118,10 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
 impl Store for SqliteStore {
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
         let conn = self.take_reader()?;
+        // A read transaction makes the view a snapshot: WAL readers see the database
+        // as of their first read until the view is dropped, so `verify` running
+        // beside writers sees one consistent state.
+        conn.execute_batch("BEGIN").map_err(map_err)?;
         Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
     }
 
@@ -132,7 +136,8 @@ impl Store for SqliteStore {
     }
 }
 
-/// A read view: a pooled connection. Each query sees the last committed state.
+/// A read view: a pooled connection inside a read transaction, so every query of
+/// the view sees the same committed state.
 pub(crate) struct ReadView<'a> {
     store: &'a SqliteStore,
     conn: Option<Connection>,
@@ -141,7 +146,10 @@ pub(crate) struct ReadView<'a> {
 impl Drop for ReadView<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.store.give_back(conn);
+            // A connection whose read transaction cannot be closed is not reused.
+            if conn.execute_batch("ROLLBACK").is_ok() {
+                self.store.give_back(conn);
+            }
         }
     }
 }

@@ -284,16 +284,16 @@ pub(crate) fn statement_lines(c: &Connection, account: AccountId, page: &PageQue
                p.amount_minor, p.balance_after_minor \
                FROM posting p JOIN journal_tx t ON t.journal_tx_id = p.journal_tx_id \
                WHERE p.billing_account_id = ?1 AND p.book IN ('cash', 'arrears', 'voucher', 'card') \
-               AND (p.journal_tx_id * 1000 + p.posting_idx) > ?2 AND p.at_ms >= ?3 AND p.at_ms < ?4 \
+               AND p.journal_tx_id >= ?2 / ?6 AND (p.journal_tx_id * ?6 + p.posting_idx) > ?2 AND p.at_ms >= ?3 AND p.at_ms < ?4 \
                ORDER BY p.journal_tx_id, p.posting_idx LIMIT ?5";
     let (after, from, until) = page_bounds(page);
-    collect(c, sql, params![account.0, after, from, until, page.limit], |r| {
+    collect(c, sql, params![account.0, after, from, until, page.limit, LINE_ID_STRIDE], |r| {
         let tx: i64 = r.get(0)?;
         let idx: i64 = r.get(1)?;
         let kind: String = r.get(3)?;
         let book: String = r.get(5)?;
         Ok(StatementLine {
-            line_id: tx * 1000 + idx,
+            line_id: tx * LINE_ID_STRIDE + idx,
             journal_tx_id: JournalTxId(tx),
             at: Timestamp(r.get(2)?),
             kind: EntryKind::parse(&kind).ok_or_else(|| to_sql_err(corrupt("entry kind", &kind)))?,

@@ -58,10 +58,11 @@ impl WriteTx for SqliteWriteTx<'_> {
         };
         let sql = "INSERT INTO workspace (workspace_id, billing_account_id, settlement, cloud_provider, cloud_account_id, \
                    settlement_changed_in, cloud_subscription_active, bound_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                   ON CONFLICT (workspace_id) DO UPDATE SET billing_account_id = excluded.billing_account_id, \
+                   ON CONFLICT (workspace_id) DO UPDATE SET \
                    settlement = excluded.settlement, cloud_provider = excluded.cloud_provider, \
                    cloud_account_id = excluded.cloud_account_id, settlement_changed_in = excluded.settlement_changed_in, \
-                   cloud_subscription_active = excluded.cloud_subscription_active";
+                   cloud_subscription_active = excluded.cloud_subscription_active \
+                   WHERE workspace.billing_account_id = excluded.billing_account_id";
         let changed = w.settlement_changed_in.map(|m| m.to_string());
         let p = params![
             w.id.as_str(),
@@ -73,7 +74,10 @@ impl WriteTx for SqliteWriteTx<'_> {
             w.cloud_subscription_active,
             at.0
         ];
-        exec(self.conn(), sql, p).map(drop)
+        match exec(self.conn(), sql, p)? {
+            1 => Ok(()),
+            _ => Err(StoreError::Conflict { constraint: "workspace_bound_to_other_account".into() }),
+        }
     }
 
     fn delete_workspace(&mut self, id: &WorkspaceId) -> R<()> {
@@ -127,66 +131,11 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn append_journal(&mut self, new: &NewJournalTx) -> R<JournalTxId> {
-        let c = self.conn();
-        let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-        let p = params![new.account_id.0, new.seq, new.kind.as_str(), new.memo, new.at.0, new.prev_hash, new.hash];
-        exec(c, sql, p)?;
-        let tx_id = c.last_insert_rowid();
-        for (idx, posting) in new.postings.iter().enumerate() {
-            let balance_after = apply_posting(c, new.account_id, posting)?;
-            let sql = "INSERT INTO posting (journal_tx_id, posting_idx, billing_account_id, book, instrument_id, \
-                       amount_minor, balance_after_minor, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-            let p = params![
-                tx_id,
-                idx,
-                new.account_id.0,
-                posting.book.as_str(),
-                posting.instrument_id,
-                posting.amount_minor,
-                balance_after,
-                new.at.0
-            ];
-            exec(c, sql, p)?;
-        }
-        let sql = "UPDATE billing_account SET journal_seq = ?2, journal_head = ?3 \
-                   WHERE billing_account_id = ?1 AND journal_seq = ?2 - 1";
-        exec_one(c, sql, params![new.account_id.0, new.seq, new.hash], "journal chain head")?;
-        Ok(JournalTxId(tx_id))
+        savepoint(self.conn(), |c| append_journal(c, new))
     }
 
     fn insert_charge(&mut self, new: &NewCharge) -> R<ChargeId> {
-        let c = self.conn();
-        let sql =
-            "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, cloud_provider, \
-                   amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id) \
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-        let p = params![
-            new.account_id.0,
-            new.workspace_id.as_str(),
-            new.bill_id.as_str(),
-            new.category.as_str(),
-            new.settlement.as_str(),
-            new.cloud_provider.map(|p| p.as_str()),
-            new.amount.minor(),
-            new.currency.code(),
-            new.bill_date.to_string(),
-            new.policy_version,
-            new.settled_at.0,
-            new.fingerprint,
-            new.journal_tx_id.0
-        ];
-        exec(c, sql, p)?;
-        let charge_id = c.last_insert_rowid();
-        for (idx, d) in new.deductions.iter().enumerate() {
-            let (_, instrument_id) = coffer_core::journal::Book::of_source(d.source);
-            let sql =
-                "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \
-                       amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-            let p = params![charge_id, idx, new.account_id.0, d.class.as_str(), instrument_id, d.amount.minor()];
-            exec(c, sql, p)?;
-        }
-        Ok(ChargeId(charge_id))
+        savepoint(self.conn(), |c| insert_charge(c, new))
     }
 
     fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, rev: &ChargeReversal) -> R<()> {
@@ -255,6 +204,84 @@ impl WriteTx for SqliteWriteTx<'_> {
         self.open = false;
         Ok(())
     }
+}
+
+/// Runs a multi-statement write inside a savepoint, so a refused write leaves
+/// nothing behind in the caller's transaction (SQLite keeps the earlier statements
+/// of a failed sequence otherwise).
+fn savepoint<T>(c: &Connection, f: impl FnOnce(&Connection) -> R<T>) -> R<T> {
+    c.execute_batch("SAVEPOINT coffer_write").map_err(map_err)?;
+    match f(c) {
+        Ok(value) => {
+            c.execute_batch("RELEASE coffer_write").map_err(map_err)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = c.execute_batch("ROLLBACK TO coffer_write; RELEASE coffer_write");
+            Err(e)
+        }
+    }
+}
+
+/// Records the transaction, applies each posting and moves the chain head.
+fn append_journal(c: &Connection, new: &NewJournalTx) -> R<JournalTxId> {
+    let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    let p = params![new.account_id.0, new.seq, new.kind.as_str(), new.memo, new.at.0, new.prev_hash, new.hash];
+    exec(c, sql, p)?;
+    let tx_id = c.last_insert_rowid();
+    for (idx, posting) in new.postings.iter().enumerate() {
+        let balance_after = apply_posting(c, new.account_id, posting)?;
+        let sql = "INSERT INTO posting (journal_tx_id, posting_idx, billing_account_id, book, instrument_id, \
+                   amount_minor, balance_after_minor, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        let p = params![
+            tx_id,
+            idx,
+            new.account_id.0,
+            posting.book.as_str(),
+            posting.instrument_id,
+            posting.amount_minor,
+            balance_after,
+            new.at.0
+        ];
+        exec(c, sql, p)?;
+    }
+    let sql = "UPDATE billing_account SET journal_seq = ?2, journal_head = ?3 \
+               WHERE billing_account_id = ?1 AND journal_seq = ?2 - 1";
+    exec_one(c, sql, params![new.account_id.0, new.seq, new.hash], "journal chain head")?;
+    Ok(JournalTxId(tx_id))
+}
+
+/// Records a charge and its deductions.
+fn insert_charge(c: &Connection, new: &NewCharge) -> R<ChargeId> {
+    let sql = "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, cloud_provider, \
+               amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id) \
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    let p = params![
+        new.account_id.0,
+        new.workspace_id.as_str(),
+        new.bill_id.as_str(),
+        new.category.as_str(),
+        new.settlement.as_str(),
+        new.cloud_provider.map(|p| p.as_str()),
+        new.amount.minor(),
+        new.currency.code(),
+        new.bill_date.to_string(),
+        new.policy_version,
+        new.settled_at.0,
+        new.fingerprint,
+        new.journal_tx_id.0
+    ];
+    exec(c, sql, p)?;
+    let charge_id = c.last_insert_rowid();
+    for (idx, d) in new.deductions.iter().enumerate() {
+        let (_, instrument_id) = coffer_core::journal::Book::of_source(d.source);
+        let sql = "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \
+                   amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        let p = params![charge_id, idx, new.account_id.0, d.class.as_str(), instrument_id, d.amount.minor()];
+        exec(c, sql, p)?;
+    }
+    Ok(ChargeId(charge_id))
 }
 
 /// Adds a posting to its book and returns the balance after it. The CHECK

@@ -303,6 +303,38 @@ pub fn workspaces_round_trip(store: &dyn Store) {
     assert_eq!(ok(tx.workspace(&ws.id)), None);
 }
 
+pub fn an_upsert_never_moves_a_workspace_to_another_account(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let a = new_account(tx.as_mut());
+    let b = new_account(tx.as_mut());
+    let ws = Workspace {
+        id: WorkspaceId::parse("w-1").unwrap_or_else(|_| panic!()),
+        account_id: a,
+        settlement: Settlement::BillingCenter,
+        settlement_changed_in: None,
+        cloud_subscription_active: false,
+    };
+    ok(tx.upsert_workspace(&ws, Timestamp(1)));
+    let moved = Workspace { account_id: b, ..ws.clone() };
+    assert!(matches!(tx.upsert_workspace(&moved, Timestamp(2)), Err(StoreError::Conflict { .. })));
+    assert_eq!(ok(tx.workspace(&ws.id)).map(|w| w.account_id), Some(a));
+}
+
+pub fn a_refused_append_leaves_nothing_behind(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(append(tx.as_mut(), id, credit(100), 10));
+    // Revenue is applied first, then cash is refused: revenue must not keep the 150.
+    let overdraw = vec![Posting::new(Book::Revenue, 0, 150), Posting::new(Book::Cash, 0, -150)];
+    assert!(matches!(append(tx.as_mut(), id, overdraw, 20), Err(StoreError::Conflict { .. })));
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    assert_eq!(ok(r.book_balance(id, Book::Revenue, 0)), 0);
+    assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 100);
+    assert_eq!(ok(r.account(id)).map(|a| a.journal_seq), Some(1));
+    assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 1);
+}
+
 /// Expands every conformance check into a `#[test]` for one engine. `$factory` is an
 /// expression producing a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -322,6 +354,8 @@ macro_rules! conformance_tests {
             statement_lines_page_by_cursor_and_filter_by_time,
             activation_codes_redeem_once,
             workspaces_round_trip,
+            an_upsert_never_moves_a_workspace_to_another_account,
+            a_refused_append_leaves_nothing_behind,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {

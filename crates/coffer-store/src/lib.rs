@@ -31,6 +31,9 @@ use records::*;
 pub enum StoreError {
     /// A constraint refused the write (the core should have prevented it, or a
     /// concurrent writer got there first).
+    /// `constraint` names the constraint where the engine reports its name
+    /// (PostgreSQL), else carries the engine's message, which contains the name for
+    /// named CHECK constraints (SQLite). Callers must not parse it for decisions.
     #[error("store constraint refused the write: {constraint}")]
     Conflict { constraint: String },
     /// The database stayed locked longer than the busy timeout.
@@ -47,7 +50,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A store engine: hands out read views and write transactions.
 pub trait Store: Send + Sync {
-    /// A consistent read view.
+    /// A consistent read view: all its queries see one committed state.
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>>;
     /// A write transaction. Writers are serialized per billing account (SQLite: one
     /// writer at a time). Dropping it without [`WriteTx::commit`] rolls back.
@@ -93,6 +96,9 @@ pub trait WriteTx: Reads {
     /// Reads an account and, on engines that need it, locks it until commit.
     fn lock_account(&mut self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
     fn set_arrears_limit(&mut self, id: AccountId, limit_minor: Option<i64>) -> StoreResult<()>;
+    /// Inserts a workspace, or updates the settlement of one already bound to the
+    /// same account. A workspace bound to another account is a Conflict: moving
+    /// one takes an unbind first.
     fn upsert_workspace(&mut self, workspace: &Workspace, at: Timestamp) -> StoreResult<()>;
     fn delete_workspace(&mut self, id: &WorkspaceId) -> StoreResult<()>;
     fn insert_voucher(&mut self, new: &NewVoucher) -> StoreResult<VoucherId>;

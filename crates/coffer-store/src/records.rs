@@ -173,10 +173,15 @@ pub struct PageQuery {
     pub limit: u32,
 }
 
+/// Statement line ids are `journal_tx_id * LINE_ID_STRIDE + posting index`: a
+/// stable cursor, ordered like the postings, as long as no entry has a million
+/// postings (a charge has one per instrument it drew on).
+pub const LINE_ID_STRIDE: i64 = 1_000_000;
+
 /// One line of the income & expenditure statement: one posting on a customer book.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementLine {
-    /// journal_tx_id * 1000 + posting index: a stable cursor.
+    /// `journal_tx_id * LINE_ID_STRIDE + posting index`: a stable cursor.
     pub line_id: i64,
     pub journal_tx_id: JournalTxId,
     pub at: Timestamp,

@@ -70,6 +70,15 @@ pub fn credit_cash_in_tx(tx: &mut dyn WriteTx, req: &CreditCash<'_>, now: Timest
         journal_tx_id,
         at: now,
     };
-    tx.insert_cash_credit(&credit)?;
+    // The same payment credited to another account at the same moment: the unique
+    // external id refuses the second, and this transaction rolls back whole.
+    tx.insert_cash_credit(&credit).map_err(|e| match e {
+        coffer_store::StoreError::Conflict { .. } => AppError::new(
+            ErrorCode::ExternalIdConflict,
+            format!("{} {external_id} was credited concurrently elsewhere", source.as_str()),
+        )
+        .with_field("external_id"),
+        other => other.into(),
+    })?;
     Ok(CashCredited { credit: CashCreditRecord { credit }, replayed: false })
 }

@@ -143,11 +143,13 @@ pub fn settle_charge_in_tx(
     req: &SettleCharge<'_>,
     now: Timestamp,
 ) -> AppResult<ChargeSettled> {
-    let parsed = parse(tx, req)?;
+    let mut parsed = parse(tx, req)?;
     // Lock before looking for an earlier settlement of this bill, so that two
     // concurrent posts of one bill serialize on the account and the second sees
-    // the first (engines without a global write lock need this order).
-    let mut account = input::lock_account(tx, parsed.workspace.account_id)?;
+    // the first (engines without a global write lock need this order). The
+    // workspace is read again under the lock, as its settlement may have changed.
+    let (mut account, workspace) = super::workspaces::lock_workspace(tx, &parsed.workspace.id)?;
+    parsed.workspace = workspace;
     if let Some(existing) = tx.charge_by_bill(&parsed.workspace.id, &parsed.bill_id)? {
         if existing.charge.fingerprint != parsed.fingerprint {
             return Err(AppError::new(

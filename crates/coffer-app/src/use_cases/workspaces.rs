@@ -43,8 +43,7 @@ impl App {
     pub fn unbind_workspace(&self, workspace_id: &str) -> AppResult<Workspace> {
         let id = input::workspace_id(workspace_id)?;
         self.write(|tx| {
-            let ws = tx.workspace(&id)?.ok_or_else(|| not_found(id.as_str()))?;
-            input::lock_account(tx, ws.account_id)?;
+            let (_, ws) = lock_workspace(tx, &id)?;
             if ws.settlement.kind() == SettlementKind::Cloud && ws.cloud_subscription_active {
                 return Err(AppError::new(
                     ErrorCode::CloudSubscriptionActive,
@@ -95,8 +94,33 @@ pub fn bind_workspace_in_tx(
         settlement_changed_in: None,
         cloud_subscription_active: cloud,
     };
-    tx.upsert_workspace(&ws, now)?;
+    // A concurrent bind of the same workspace to another account may have won; the
+    // store refuses to move it, and that is the same answer as above.
+    tx.upsert_workspace(&ws, now).map_err(|e| match e {
+        coffer_store::StoreError::Conflict { .. } => AppError::new(
+            ErrorCode::WorkspaceBoundElsewhere,
+            format!("workspace {} is already bound to another account", ws.id),
+        )
+        .with_field("workspace_id"),
+        other => other.into(),
+    })?;
     Ok(ws)
+}
+
+/// Locks the account a workspace is bound to, then reads the workspace again under
+/// that lock, so that checks on it (monthly limit, lock-in) cannot race another
+/// change of the same workspace.
+pub fn lock_workspace(
+    tx: &mut dyn WriteTx,
+    id: &coffer_core::ids::WorkspaceId,
+) -> AppResult<(coffer_store::records::AccountRecord, Workspace)> {
+    let before = tx.workspace(id)?.ok_or_else(|| not_found(id.as_str()))?;
+    let account = input::lock_account(tx, before.account_id)?;
+    let after = tx.workspace(id)?.ok_or_else(|| not_found(id.as_str()))?;
+    if after.account_id != before.account_id {
+        return Err(AppError::new(ErrorCode::StoreBusy, format!("workspace {id} was rebound concurrently; retry")));
+    }
+    Ok((account, after))
 }
 
 pub fn change_settlement_in_tx(
@@ -106,8 +130,7 @@ pub fn change_settlement_in_tx(
 ) -> AppResult<Workspace> {
     let id = input::workspace_id(req.workspace_id)?;
     let settlement = input::settlement(req.settlement, req.cloud_provider, req.cloud_account_id)?;
-    let ws = tx.workspace(&id)?.ok_or_else(|| not_found(id.as_str()))?;
-    let account = input::lock_account(tx, ws.account_id)?;
+    let (account, ws) = lock_workspace(tx, &id)?;
     let month = tz::month_of(now, &tz::zone(&account.account.time_zone)?);
     let change = plan_settlement_change(&ws, &settlement, month, req.authority).map_err(|e| match e {
         SettlementChangeRejected::Unchanged => {

@@ -50,6 +50,8 @@ error_codes! {
     InvalidCredentials => "invalid_credentials",
     LoginTaken => "login_taken",
     TokenNotFound => "token_not_found",
+    RechargeNotFound => "recharge_not_found",
+    PaymentRailUnavailable => "payment_rail_unavailable",
     StoreBusy => "store_busy",
     Internal => "internal",
 }

@@ -51,6 +51,26 @@ pub struct AppConfig {
     pub code_failures_per_hour: u32,
     /// The key activation codes are hashed under (HMAC-SHA256).
     pub code_key: Vec<u8>,
+    /// Online recharge through Alipay; `None` when not configured.
+    pub alipay: Option<AlipayRail>,
+    /// Manual bank-transfer credits above this need a second operator (DOMAIN §4).
+    pub approval_threshold_minor: i64,
+}
+
+/// The Alipay rail's settings.
+#[derive(Clone, Debug)]
+pub struct AlipayRail {
+    pub client: Arc<coffer_alipay::Client>,
+    /// How long a recharge order stays payable (PROTOCOL A.6: set time_expire a little before).
+    pub order_ttl_ms: i64,
+    /// The order title shown on Alipay's checkout.
+    pub subject: String,
+}
+
+impl AlipayRail {
+    pub fn new(client: coffer_alipay::Client) -> AlipayRail {
+        AlipayRail { client: Arc::new(client), order_ttl_ms: 30 * 60_000, subject: "Coffer wallet recharge".into() }
+    }
 }
 
 impl AppConfig {
@@ -61,6 +81,8 @@ impl AppConfig {
             card_validity_months: 12,
             code_failures_per_hour: 10,
             code_key,
+            alipay: None,
+            approval_threshold_minor: 1_000_000,
         }
     }
 }

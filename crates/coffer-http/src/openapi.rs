@@ -39,6 +39,8 @@ impl Modify for Security {
         statements::income_expenditure, statements::consumption, statements::monthly,
         identity::login, identity::logout, identity::create_token, identity::account_tokens,
         identity::create_member, identity::members,
+        recharges::create, recharges::list, recharges::show, recharges::notify, recharges::return_page,
+        recharges::notifications, recharges::sweep,
         health::healthz, health::readyz,
     ),
     components(schemas(Problem, CreateAccountRequest, AccountResponse, OverviewResponse))

@@ -76,7 +76,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         InvalidCredentials => StatusCode::UNAUTHORIZED,
         LoginTaken => StatusCode::CONFLICT,
-        TokenNotFound => StatusCode::NOT_FOUND,
+        TokenNotFound | RechargeNotFound => StatusCode::NOT_FOUND,
+        PaymentRailUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         StoreBusy => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         CurrencyMismatch

@@ -18,10 +18,14 @@
 //!   `schema_migration`, under an advisory lock).
 //! - [`reads`]: queries, shared by read views and write transactions.
 //! - [`writes`]: the write half of [`coffer_store::WriteTx`].
+//! - [`auth`]: [`coffer_store::auth::AuthStore`] (users, tokens, sessions, saved
+//!   API responses), each call its own short transaction.
 //! - [`rows`]: conversions between columns and core types.
 //! - [`testing`] (feature `testing`): a throwaway cluster for tests.
 
+mod auth;
 mod conn;
+mod rails;
 mod reads;
 mod rows;
 #[cfg(feature = "testing")]
@@ -36,7 +40,11 @@ use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
 pub(crate) use conn::Conn;
 
 /// Migrations in order; the version of each is its position, counting from 1.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_auth.sql"),
+    include_str!("../migrations/0003_rails.sql"),
+];
 
 /// The advisory lock key that serializes migrations between servers starting at
 /// once ("coffer" in ASCII). Advisory locks are scoped to one database.

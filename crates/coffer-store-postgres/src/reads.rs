@@ -460,6 +460,48 @@ macro_rules! impl_reads {
             fn journal_tx(&mut self, a: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {
                 self.read(|c| crate::reads::journal_tx(c, a, id))
             }
+            fn recharge_order(&mut self, o: &str) -> R<Option<coffer_store::rails::RechargeOrder>> {
+                self.read(|c| crate::rails::recharge_order(c, o))
+            }
+            fn recharge_orders_of(&mut self, a: AccountId, l: u32) -> R<Vec<coffer_store::rails::RechargeOrder>> {
+                self.read(|c| crate::rails::recharge_orders_of(c, a, l))
+            }
+            fn open_recharge_orders(&mut self, t: Timestamp, l: u32) -> R<Vec<coffer_store::rails::RechargeOrder>> {
+                self.read(|c| crate::rails::open_recharge_orders(c, t, l))
+            }
+            fn notifications(
+                &mut self,
+                a: Option<AccountId>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::NotificationRecord>> {
+                self.read(|c| crate::rails::notifications(c, a, l))
+            }
+            fn bank_transfer(&mut self, t: &str) -> R<Option<coffer_store::rails::BankTransfer>> {
+                self.read(|c| crate::rails::bank_transfer(c, t))
+            }
+            fn bank_transfer_by_id(&mut self, id: i64) -> R<Option<coffer_store::rails::BankTransfer>> {
+                self.read(|c| crate::rails::bank_transfer_by_id(c, id))
+            }
+            fn bank_transfers(
+                &mut self,
+                s: Option<coffer_store::rails::TransferState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::BankTransfer>> {
+                self.read(|c| crate::rails::bank_transfers(c, s, l))
+            }
+            fn outbox_due(&mut self, t: Timestamp, l: u32) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                self.read(|c| crate::rails::outbox_due(c, t, l))
+            }
+            fn outbox_of_charge(&mut self, a: AccountId, ch: ChargeId) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                self.read(|c| crate::rails::outbox_of_charge(c, a, ch))
+            }
+            fn outbox_items(
+                &mut self,
+                s: Option<coffer_store::rails::OutboxState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                self.read(|c| crate::rails::outbox_items(c, s, l))
+            }
         }
     };
 }

@@ -244,6 +244,34 @@ impl WriteTx for PostgresWriteTx<'_> {
         })
     }
 
+    fn insert_recharge_order(&mut self, new: &coffer_store::rails::NewRechargeOrder) -> R<i64> {
+        self.guarded(|c| crate::rails::insert_recharge_order(c, new))
+    }
+
+    fn update_recharge_order(&mut self, id: i64, update: &coffer_store::rails::RechargeUpdate) -> R<()> {
+        self.guarded(|c| crate::rails::update_recharge_order(c, id, update))
+    }
+
+    fn insert_notification(&mut self, new: &coffer_store::rails::NewNotification) -> R<i64> {
+        self.guarded(|c| crate::rails::insert_notification(c, new))
+    }
+
+    fn insert_bank_transfer(&mut self, new: &coffer_store::rails::NewBankTransfer) -> R<i64> {
+        self.guarded(|c| crate::rails::insert_bank_transfer(c, new))
+    }
+
+    fn update_bank_transfer(&mut self, id: i64, update: &coffer_store::rails::TransferUpdate) -> R<()> {
+        self.guarded(|c| crate::rails::update_bank_transfer(c, id, update))
+    }
+
+    fn insert_outbox_item(&mut self, new: &coffer_store::rails::NewOutboxItem) -> R<i64> {
+        self.guarded(|c| crate::rails::insert_outbox_item(c, new))
+    }
+
+    fn update_outbox_item(&mut self, id: i64, update: &coffer_store::rails::OutboxUpdate) -> R<()> {
+        self.guarded(|c| crate::rails::update_outbox_item(c, id, update))
+    }
+
     fn commit(mut self: Box<Self>) -> R<()> {
         self.finish()
     }

@@ -12,6 +12,7 @@
 //! - [`rows`]: conversions between columns and core types.
 
 mod auth;
+mod rails;
 mod reads;
 mod rows;
 mod writes;
@@ -23,7 +24,11 @@ use std::time::Duration;
 use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_auth.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_auth.sql"),
+    include_str!("../migrations/0003_rails.sql"),
+];
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

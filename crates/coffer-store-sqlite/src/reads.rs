@@ -437,6 +437,48 @@ macro_rules! impl_reads {
             fn journal_tx(&mut self, a: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {
                 crate::reads::journal_tx(self.conn(), a, id)
             }
+            fn recharge_order(&mut self, o: &str) -> R<Option<coffer_store::rails::RechargeOrder>> {
+                crate::rails::recharge_order(self.conn(), o)
+            }
+            fn recharge_orders_of(&mut self, a: AccountId, l: u32) -> R<Vec<coffer_store::rails::RechargeOrder>> {
+                crate::rails::recharge_orders_of(self.conn(), a, l)
+            }
+            fn open_recharge_orders(&mut self, t: Timestamp, l: u32) -> R<Vec<coffer_store::rails::RechargeOrder>> {
+                crate::rails::open_recharge_orders(self.conn(), t, l)
+            }
+            fn notifications(
+                &mut self,
+                a: Option<AccountId>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::NotificationRecord>> {
+                crate::rails::notifications(self.conn(), a, l)
+            }
+            fn bank_transfer(&mut self, t: &str) -> R<Option<coffer_store::rails::BankTransfer>> {
+                crate::rails::bank_transfer(self.conn(), t)
+            }
+            fn bank_transfer_by_id(&mut self, id: i64) -> R<Option<coffer_store::rails::BankTransfer>> {
+                crate::rails::bank_transfer_by_id(self.conn(), id)
+            }
+            fn bank_transfers(
+                &mut self,
+                s: Option<coffer_store::rails::TransferState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::BankTransfer>> {
+                crate::rails::bank_transfers(self.conn(), s, l)
+            }
+            fn outbox_due(&mut self, t: Timestamp, l: u32) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                crate::rails::outbox_due(self.conn(), t, l)
+            }
+            fn outbox_of_charge(&mut self, a: AccountId, c: ChargeId) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                crate::rails::outbox_of_charge(self.conn(), a, c)
+            }
+            fn outbox_items(
+                &mut self,
+                s: Option<coffer_store::rails::OutboxState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::rails::OutboxItem>> {
+                crate::rails::outbox_items(self.conn(), s, l)
+            }
         }
     };
 }

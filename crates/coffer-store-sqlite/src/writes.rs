@@ -199,6 +199,34 @@ impl WriteTx for SqliteWriteTx<'_> {
         exec(self.conn(), sql, p).map(drop)
     }
 
+    fn insert_recharge_order(&mut self, new: &coffer_store::rails::NewRechargeOrder) -> R<i64> {
+        crate::rails::insert_recharge_order(self.conn(), new)
+    }
+
+    fn update_recharge_order(&mut self, id: i64, update: &coffer_store::rails::RechargeUpdate) -> R<()> {
+        crate::rails::update_recharge_order(self.conn(), id, update)
+    }
+
+    fn insert_notification(&mut self, new: &coffer_store::rails::NewNotification) -> R<i64> {
+        crate::rails::insert_notification(self.conn(), new)
+    }
+
+    fn insert_bank_transfer(&mut self, new: &coffer_store::rails::NewBankTransfer) -> R<i64> {
+        crate::rails::insert_bank_transfer(self.conn(), new)
+    }
+
+    fn update_bank_transfer(&mut self, id: i64, update: &coffer_store::rails::TransferUpdate) -> R<()> {
+        crate::rails::update_bank_transfer(self.conn(), id, update)
+    }
+
+    fn insert_outbox_item(&mut self, new: &coffer_store::rails::NewOutboxItem) -> R<i64> {
+        crate::rails::insert_outbox_item(self.conn(), new)
+    }
+
+    fn update_outbox_item(&mut self, id: i64, update: &coffer_store::rails::OutboxUpdate) -> R<()> {
+        crate::rails::update_outbox_item(self.conn(), id, update)
+    }
+
     fn commit(mut self: Box<Self>) -> R<()> {
         self.conn().execute_batch("COMMIT").map_err(map_err)?;
         self.open = false;

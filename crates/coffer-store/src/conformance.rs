@@ -335,6 +335,133 @@ pub fn a_refused_append_leaves_nothing_behind(store: &dyn Store) {
     assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 1);
 }
 
+fn order(account: AccountId, out_trade_no: &str) -> crate::rails::NewRechargeOrder {
+    crate::rails::NewRechargeOrder {
+        account_id: account,
+        out_trade_no: out_trade_no.into(),
+        amount: amount(8_888),
+        currency: Currency::Cny,
+        channel: "page_pay".into(),
+        created_at: Timestamp(10),
+        expires_at: Timestamp(1_000),
+    }
+}
+
+pub fn recharge_orders_move_through_their_states_once(store: &dyn Store) {
+    use crate::rails::{RechargeState, RechargeUpdate};
+    let mut tx = ok(store.begin_write());
+    let a = new_account(tx.as_mut());
+    let id = ok(tx.insert_recharge_order(&order(a, "T1")));
+    assert!(matches!(tx.insert_recharge_order(&order(a, "T1")), Err(StoreError::Conflict { .. })));
+    ok(tx.update_recharge_order(id, &RechargeUpdate::Pending { qr_code: Some("qr".into()) }));
+    assert_eq!(ok(tx.open_recharge_orders(Timestamp(5), 10)).len(), 1);
+    ok(tx.update_recharge_order(id, &RechargeUpdate::Checked { at: Timestamp(20) }));
+    assert_eq!(ok(tx.open_recharge_orders(Timestamp(5), 10)).len(), 0, "checked after the cut-off");
+    ok(tx
+        .update_recharge_order(id, &RechargeUpdate::Paid { trade_no: "2024X".into(), at: Timestamp(30), late: false }));
+    assert!(tx
+        .update_recharge_order(id, &RechargeUpdate::Paid { trade_no: "2024X".into(), at: Timestamp(31), late: false })
+        .is_err());
+    assert!(tx.update_recharge_order(id, &RechargeUpdate::Expired).is_err(), "a paid order never expires");
+    let found = ok(tx.recharge_order("T1")).unwrap_or_else(|| panic!("order stored"));
+    assert_eq!(
+        (found.state, found.trade_no.as_deref(), found.qr_code.as_deref()),
+        (RechargeState::Paid, Some("2024X"), Some("qr"))
+    );
+    assert_eq!(ok(tx.recharge_orders_of(a, 10)).len(), 1);
+    let note = crate::rails::NewNotification {
+        received_at: Timestamp(30),
+        account_id: Some(a),
+        out_trade_no: Some("T1".into()),
+        notify_id: Some("n1".into()),
+        trade_status: Some("TRADE_SUCCESS".into()),
+        verdict: "credited".into(),
+        reason: "ok".into(),
+        body: "a=b".into(),
+    };
+    ok(tx.insert_notification(&note));
+    ok(tx.insert_notification(&crate::rails::NewNotification {
+        account_id: None,
+        verdict: "rejected".into(),
+        ..note.clone()
+    }));
+    assert_eq!(ok(tx.notifications(Some(a), 10)).len(), 1);
+    assert_eq!(ok(tx.notifications(None, 10)).len(), 2);
+}
+
+pub fn a_bank_transaction_is_recorded_once_and_credited_once(store: &dyn Store) {
+    use crate::rails::{NewBankTransfer, TransferState, TransferUpdate};
+    let mut tx = ok(store.begin_write());
+    let a = new_account(tx.as_mut());
+    let new = NewBankTransfer {
+        bank_transaction_id: "BANK-1".into(),
+        amount: amount(50_000),
+        currency: Currency::Cny,
+        value_date: Date::parse("2026-11-25").unwrap_or_else(|| panic!()),
+        payer: "ACME LTD".into(),
+        reference: "CF12".into(),
+        account_id: None,
+        state: TransferState::Unmatched,
+        source: "csv".into(),
+        recorded_by: "op".into(),
+        created_at: Timestamp(1),
+    };
+    let id = ok(tx.insert_bank_transfer(&new));
+    assert!(matches!(tx.insert_bank_transfer(&new), Err(StoreError::Conflict { .. })));
+    assert!(
+        tx.update_bank_transfer(id, &TransferUpdate::Credited { at: Timestamp(2), approved_by: None }).is_err(),
+        "no account yet"
+    );
+    ok(tx
+        .update_bank_transfer(id, &TransferUpdate::Assigned { account_id: a, state: TransferState::AwaitingApproval }));
+    ok(tx.update_bank_transfer(id, &TransferUpdate::Credited { at: Timestamp(3), approved_by: Some("op2".into()) }));
+    assert!(tx.update_bank_transfer(id, &TransferUpdate::Credited { at: Timestamp(4), approved_by: None }).is_err());
+    let found = ok(tx.bank_transfer("BANK-1")).unwrap_or_else(|| panic!("stored"));
+    assert_eq!(
+        (found.transfer.state, found.transfer.account_id, found.approved_by.as_deref()),
+        (TransferState::Credited, Some(a), Some("op2"))
+    );
+    assert_eq!(ok(tx.bank_transfers(Some(TransferState::Unmatched), 10)).len(), 0);
+    assert_eq!(ok(tx.bank_transfer_by_id(id)).map(|t| t.id), Some(id));
+}
+
+pub fn outbox_items_are_unique_per_usage_record_and_come_due_in_order(store: &dyn Store) {
+    use crate::rails::{NewOutboxItem, OutboxState, OutboxUpdate};
+    let mut tx = ok(store.begin_write());
+    let a = new_account(tx.as_mut());
+    let j = ok(append(tx.as_mut(), a, credit(100), 10));
+    let charge_id = ok(tx.insert_charge(&charge(a, "ws1", "b1", j)));
+    let item = |usage: &str, at: i64| NewOutboxItem {
+        account_id: a,
+        charge_id,
+        provider: coffer_core::workspace::CloudProvider::Aws,
+        cloud_account_id: "123".into(),
+        usage_record_id: usage.into(),
+        amount_minor: 100,
+        currency: Currency::Cny,
+        created_at: Timestamp(at),
+    };
+    let first = ok(tx.insert_outbox_item(&item("u1", 50)));
+    let second = ok(tx.insert_outbox_item(&item("u2", 40)));
+    assert!(matches!(tx.insert_outbox_item(&item("u1", 60)), Err(StoreError::Conflict { .. })));
+    let due: Vec<_> = ok(tx.outbox_due(Timestamp(100), 10)).iter().map(|i| i.id).collect();
+    assert_eq!(due, vec![second, first]);
+    ok(tx.update_outbox_item(
+        first,
+        &OutboxUpdate::Retry { attempts: 1, next_attempt_at: Timestamp(500), error: "timeout".into() },
+    ));
+    ok(tx.update_outbox_item(second, &OutboxUpdate::Delivered { at: Timestamp(101) }));
+    assert!(ok(tx.outbox_due(Timestamp(100), 10)).is_empty());
+    assert_eq!(
+        ok(tx.outbox_due(Timestamp(500), 10)).first().map(|i| (i.attempts, i.last_error.clone())),
+        Some((1, Some("timeout".into())))
+    );
+    ok(tx.update_outbox_item(first, &OutboxUpdate::Rejected { attempts: 2, error: "subscription cancelled".into() }));
+    assert!(tx.update_outbox_item(first, &OutboxUpdate::Delivered { at: Timestamp(600) }).is_err());
+    assert_eq!(ok(tx.outbox_items(Some(OutboxState::Rejected), 10)).len(), 1);
+    assert_eq!(ok(tx.outbox_of_charge(a, charge_id)).len(), 2);
+}
+
 /// Expands every conformance check into a `#[test]` for one engine. `$factory` is an
 /// expression producing a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -356,6 +483,9 @@ macro_rules! conformance_tests {
             workspaces_round_trip,
             an_upsert_never_moves_a_workspace_to_another_account,
             a_refused_append_leaves_nothing_behind,
+            recharge_orders_move_through_their_states_once,
+            a_bank_transaction_is_recorded_once_and_credited_once,
+            outbox_items_are_unique_per_usage_record_and_come_due_in_order,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {

@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod conformance;
+pub mod rails;
 pub mod records;
 
 use coffer_core::card::CardStatus;
@@ -24,6 +25,7 @@ use coffer_core::journal::Book;
 use coffer_core::time::Timestamp;
 use coffer_core::voucher::VoucherStatus;
 use coffer_core::workspace::Workspace;
+use rails::*;
 use records::*;
 
 /// What went wrong in an engine.
@@ -87,6 +89,21 @@ pub trait Reads {
     /// Every journal transaction of an account with its postings, in sequence order.
     fn journal_of(&mut self, account: AccountId, after_seq: i64, limit: u32) -> StoreResult<Vec<JournalTxRecord>>;
     fn journal_tx(&mut self, account: AccountId, id: JournalTxId) -> StoreResult<Option<JournalTxRecord>>;
+
+    // The money rails.
+    fn recharge_order(&mut self, out_trade_no: &str) -> StoreResult<Option<RechargeOrder>>;
+    fn recharge_orders_of(&mut self, account: AccountId, limit: u32) -> StoreResult<Vec<RechargeOrder>>;
+    /// Orders still `created` or `pending` whose last check is older than `checked_before`.
+    fn open_recharge_orders(&mut self, checked_before: Timestamp, limit: u32) -> StoreResult<Vec<RechargeOrder>>;
+    /// The newest notifications first; `account` filters, `None` lists all.
+    fn notifications(&mut self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<NotificationRecord>>;
+    fn bank_transfer(&mut self, bank_transaction_id: &str) -> StoreResult<Option<BankTransfer>>;
+    fn bank_transfer_by_id(&mut self, id: i64) -> StoreResult<Option<BankTransfer>>;
+    fn bank_transfers(&mut self, state: Option<TransferState>, limit: u32) -> StoreResult<Vec<BankTransfer>>;
+    /// Pending items whose next attempt is due, oldest first.
+    fn outbox_due(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
+    fn outbox_of_charge(&mut self, account: AccountId, charge: ChargeId) -> StoreResult<Vec<OutboxItem>>;
+    fn outbox_items(&mut self, state: Option<OutboxState>, limit: u32) -> StoreResult<Vec<OutboxItem>>;
 }
 
 /// One write transaction. Every method joins it; nothing is visible to others until
@@ -122,6 +139,16 @@ pub trait WriteTx: Reads {
     ) -> StoreResult<()>;
     fn record_failed_attempt(&mut self, account: AccountId, at: Timestamp) -> StoreResult<()>;
     fn insert_cash_credit(&mut self, new: &NewCashCredit) -> StoreResult<()>;
+    /// A unique `out_trade_no` is a Conflict.
+    fn insert_recharge_order(&mut self, new: &NewRechargeOrder) -> StoreResult<i64>;
+    fn update_recharge_order(&mut self, id: i64, update: &RechargeUpdate) -> StoreResult<()>;
+    fn insert_notification(&mut self, new: &NewNotification) -> StoreResult<i64>;
+    /// A known `bank_transaction_id` is a Conflict.
+    fn insert_bank_transfer(&mut self, new: &NewBankTransfer) -> StoreResult<i64>;
+    fn update_bank_transfer(&mut self, id: i64, update: &TransferUpdate) -> StoreResult<()>;
+    /// A known `usage_record_id` is a Conflict.
+    fn insert_outbox_item(&mut self, new: &NewOutboxItem) -> StoreResult<i64>;
+    fn update_outbox_item(&mut self, id: i64, update: &OutboxUpdate) -> StoreResult<()>;
     /// Makes everything durable (SQLite: synchronous=FULL; PostgreSQL: synchronous_commit).
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -7,6 +7,8 @@ pub mod cards;
 pub mod cash;
 pub mod charges;
 pub mod expiry;
+pub mod recharge;
+pub mod recharge_confirm;
 pub mod reversal;
 pub mod statements;
 pub mod voucher_codes;

@@ -6,6 +6,7 @@ pub mod cash;
 pub mod charges;
 pub mod health;
 pub mod identity;
+pub mod recharges;
 pub mod statements;
 pub mod vouchers;
 pub mod workspaces;
@@ -42,6 +43,12 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/tokens", post(identity::create_token))
         .route("/v1/accounts/{account_id}/tokens", get(identity::account_tokens))
         .route("/v1/accounts/{account_id}/members", get(identity::members).post(identity::create_member))
+        .route("/v1/accounts/{account_id}/recharges", get(recharges::list).post(recharges::create))
+        .route("/v1/accounts/{account_id}/recharges/{out_trade_no}", get(recharges::show))
+        .route("/v1/alipay/notify", post(recharges::notify))
+        .route("/v1/alipay/return", get(recharges::return_page))
+        .route("/v1/alipay/notifications", get(recharges::notifications))
+        .route("/v1/recharges/sweep", post(recharges::sweep))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
 }

@@ -11,15 +11,20 @@ use crate::commands::{account, adjust, card, cash, charge, statement, voucher, w
 use crate::error::{CliError, CliResult};
 
 const LONG_ABOUT: &str = "\
-coffer: the Billing Center account wallet, on an embedded SQLite database.
+coffer: the Billing Center account wallet, on an embedded SQLite database (default)
+or on PostgreSQL.
 
 Amounts: --amount / --face-value take an exact decimal in major units (\"123.45\");
 --amount-minor / --face-value-minor take integer minor units (fen, cent). Output
 shows \"1234.56 CNY\" for people; --json always gives integer *_minor fields plus
 `currency`, and times as RFC 3339 UTC strings.
 
+With --database-url (or COFFER_DATABASE_URL) every command uses that PostgreSQL
+database instead of the SQLite file; migrations run when it is opened.
+
 The activation-code key is read from COFFER_CODE_KEY (hex, at least 16 bytes), else
-from <db>.code-key, which is created on first use.";
+from <db>.code-key, which is created on first use. With PostgreSQL there is no file
+to keep a key next to: COFFER_CODE_KEY is required.";
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -59,6 +64,19 @@ pub struct Global {
         help_heading = "Global options"
     )]
     pub db: PathBuf,
+    /// A PostgreSQL database instead of the SQLite file, for every command
+    /// (`postgres://user:password@host:port/dbname`, or a `key=value` connection
+    /// string). Several `coffer serve` processes may share one. Needs COFFER_CODE_KEY.
+    #[arg(
+        long,
+        env = "COFFER_DATABASE_URL",
+        value_name = "URL",
+        global = true,
+        conflicts_with = "db",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
+    pub database_url: Option<String>,
     /// Machine output: JSON on stdout, errors as {"error":{..}}.
     #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,

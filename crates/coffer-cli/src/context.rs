@@ -1,4 +1,6 @@
-//! Opening the store and building the App from the global options.
+//! Opening the store and building the App from the global options. The store is
+//! chosen here and only here: the SQLite file (`--db`), or PostgreSQL when a
+//! database URL is given (`--database-url` / `COFFER_DATABASE_URL`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -9,7 +11,10 @@ use coffer_app::clock::{Clock, ManualClock, SystemClock};
 use coffer_app::{codes, input, tz, App, AppConfig};
 use coffer_core::ids::AccountId;
 use coffer_core::time::Timestamp;
+use coffer_store::auth::AuthStore;
 use coffer_store::records::AccountRecord;
+use coffer_store::Store;
+use coffer_store_postgres::PostgresStore;
 use coffer_store_sqlite::SqliteStore;
 use jiff::tz::TimeZone;
 
@@ -22,7 +27,42 @@ pub const CODE_KEY_ENV: &str = "COFFER_CODE_KEY";
 pub struct Ctx {
     pub app: App,
     pub auth: Auth,
-    pub db: PathBuf,
+    pub db: Database,
+}
+
+/// Where the data lives: the one place the store is chosen.
+pub enum Database {
+    /// The embedded default: a SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`--database-url` / `COFFER_DATABASE_URL`).
+    Postgres(String),
+}
+
+impl Database {
+    pub fn from_global(global: &Global) -> Database {
+        match &global.database_url {
+            Some(url) => Database::Postgres(url.clone()),
+            None => Database::Sqlite(global.db.clone()),
+        }
+    }
+
+    /// For messages: the file's path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => format!("PostgreSQL {}", redact(url)),
+        }
+    }
+
+    /// The global option that selects this database, for commands to suggest
+    /// (empty for the default file).
+    pub fn option(&self) -> String {
+        match self {
+            Database::Sqlite(path) if path == Path::new("coffer.db") => String::new(),
+            Database::Sqlite(path) => format!(" --db {}", path.display()),
+            Database::Postgres(url) => format!(" --database-url '{}'", redact(url)),
+        }
+    }
 }
 
 pub fn open(global: &Global) -> CliResult<Ctx> {
@@ -30,18 +70,68 @@ pub fn open(global: &Global) -> CliResult<Ctx> {
         Some(text) => Arc::new(ManualClock::new(parse_now(text)?)),
         None => Arc::new(SystemClock),
     };
+    let db = Database::from_global(global);
     // A key given in the environment is checked before the database is touched.
     let env_key = env_code_key()?;
-    let store = SqliteStore::open(&global.db)
-        .map_err(|e| CliError::internal(format!("cannot open database {}: {e}", global.db.display())))?;
-    let key = match env_key {
-        Some(key) => key,
-        None => file_code_key(&global.db)?,
+    let (store, auth_store, key): (Arc<dyn Store>, Arc<dyn AuthStore>, Vec<u8>) = match &db {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open(path)
+                .map_err(|e| CliError::internal(format!("cannot open database {}: {e}", path.display())))?;
+            let key = match env_key {
+                Some(key) => key,
+                None => file_code_key(path)?,
+            };
+            let store = Arc::new(store);
+            (store.clone(), store, key)
+        }
+        Database::Postgres(url) => {
+            // No file to keep a key next to, and every server sharing the database
+            // must hash codes with the same key: it has to come from the environment.
+            let key = env_key.ok_or_else(|| {
+                CliError::invalid(
+                    "code_key",
+                    format!(
+                        "{CODE_KEY_ENV} must be set with --database-url (hex, at least 16 bytes, the same for \
+                         every process on the database): activation codes are stored as keyed hashes, and \
+                         PostgreSQL has no database file to keep a key file next to"
+                    ),
+                )
+            })?;
+            let store = PostgresStore::connect(url)
+                .map_err(|e| CliError::internal(format!("cannot open database {}: {e}", db.describe())))?;
+            let store = Arc::new(store);
+            (store.clone(), store, key)
+        }
     };
-    let store = Arc::new(store);
-    let auth = Auth::new(store.clone(), clock.clone());
+    let auth = Auth::new(auth_store, clock.clone());
     let app = App::new(store, AppConfig::with_code_key(key), clock);
-    Ok(Ctx { app, auth, db: global.db.clone() })
+    Ok(Ctx { app, auth, db })
+}
+
+/// A connection string without its password: `postgres://user:***@host/db`, or
+/// `password=***` in a `key=value` string.
+fn redact(url: &str) -> String {
+    for scheme in ["postgresql://", "postgres://"] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(end);
+            let Some((userinfo, host)) = authority.rsplit_once('@') else {
+                return url.to_owned();
+            };
+            let user = match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                None => userinfo.to_owned(),
+            };
+            return format!("{scheme}{user}@{host}{tail}");
+        }
+    }
+    url.split_whitespace()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if k.trim() == "password" => "password=***".to_owned(),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The key in `COFFER_CODE_KEY`, if set.
@@ -82,4 +172,17 @@ impl Ctx {
 /// The time zone of an account (validated when the account was created).
 pub fn zone_of(account: &AccountRecord) -> CliResult<TimeZone> {
     Ok(tz::zone(&account.account.time_zone)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_left_out_of_connection_strings() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/coffer?x=1"), "postgres://app:***@db:5432/coffer?x=1");
+        assert_eq!(redact("postgresql://app@db/coffer"), "postgresql://app@db/coffer");
+        assert_eq!(redact("postgres://db/coffer"), "postgres://db/coffer");
+        assert_eq!(redact("host=db user=app password=s3cret dbname=c"), "host=db user=app password=*** dbname=c");
+    }
 }

@@ -30,6 +30,7 @@ impl Coffer {
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
         cmd.env_remove("COFFER_DB")
+            .env_remove("COFFER_DATABASE_URL")
             .env_remove("COFFER_CODE_KEY")
             .arg("--db")
             .arg(&self.db)

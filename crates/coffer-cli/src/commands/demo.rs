@@ -1,10 +1,8 @@
 //! `coffer demo`: fill an empty database with realistic demo data.
 
-use std::path::Path;
-
 use serde_json::json;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, Database};
 use crate::error::{CliError, CliResult};
 use crate::output::Out;
 
@@ -14,20 +12,24 @@ pub fn run(ctx: &Ctx) -> CliResult<Out> {
         return Err(CliError::new(
             "database_not_empty",
             format!(
-                "{} already holds {existing} billing accounts; the demo only fills an empty database (use --db NEW_FILE)",
-                ctx.db.display()
+                "{} already holds {existing} billing accounts; the demo only fills an empty database ({})",
+                ctx.db.describe(),
+                match ctx.db {
+                    Database::Sqlite(_) => "use --db NEW_FILE",
+                    Database::Postgres(_) => "point --database-url at a new database",
+                }
             ),
         ));
     }
     let report = coffer_app::demo::build(&ctx.app)?;
-    let db = if ctx.db == Path::new("coffer.db") { String::new() } else { format!(" --db {}", ctx.db.display()) };
+    let db = ctx.db.option();
     let json = json!({
         "accounts": report.accounts.iter().map(|(id, name)| json!({"account_id": id.0, "name": name})).collect::<Vec<_>>(),
         "charges": report.charges,
     });
     let mut text = format!(
         "Demo data written to {}: {} accounts, {} charges over {} days.\n",
-        ctx.db.display(),
+        ctx.db.describe(),
         report.accounts.len(),
         report.charges,
         coffer_app::demo::DAYS

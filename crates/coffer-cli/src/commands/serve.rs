@@ -1,4 +1,5 @@
-//! `coffer serve`: the HTTP API on the embedded SQLite store.
+//! `coffer serve`: the HTTP API on the embedded SQLite store, or on PostgreSQL with
+//! `--database-url` (several servers may share one database).
 //!
 //! With `--demo`, an empty database is first filled with the demo data and demo
 //! logins, which are printed. With `COFFER_BOOTSTRAP_TOKEN` set and no operator yet,
@@ -7,7 +8,7 @@
 use std::io::Write;
 
 use clap::Args;
-use coffer_app::demo;
+use coffer_app::{demo, ErrorCode};
 use coffer_core::ids::AccountId;
 use coffer_http::routes::identity::CookiePolicy;
 use coffer_http::AppState;
@@ -70,8 +71,14 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         banner.push_str(&demo_setup(ctx)?);
     }
     if let Ok(token) = std::env::var(BOOTSTRAP_ENV) {
-        if ctx.auth.bootstrap_operator(token.trim())? {
-            banner.push_str(&format!("{BOOTSTRAP_ENV} is now the first operator's API token.\n"));
+        match ctx.auth.bootstrap_operator(token.trim()) {
+            Ok(true) => banner.push_str(&format!("{BOOTSTRAP_ENV} is now the first operator's API token.\n")),
+            Ok(false) => {}
+            // Several servers starting at once on one PostgreSQL database all see no
+            // operator; the first insert of the token wins and the others hit its
+            // unique hash. An operator existing now is what was asked for.
+            Err(e) if e.code != ErrorCode::Validation && ctx.auth.store.count_operators().is_ok_and(|n| n > 0) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     let state = AppState {
@@ -89,7 +96,7 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             .map_err(|e| CliError::internal(format!("cannot listen on {}: {e}", args.listen)))?;
         banner.push_str(&format!(
             "Coffer is serving {} on http://{addr}\n  API docs: http://{addr}/docs\n  OpenAPI:  http://{addr}/openapi.json\n",
-            ctx.db.display()
+            ctx.db.describe()
         ));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(banner.as_bytes());

@@ -2,9 +2,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[test]
-fn an_operator_creates_an_account_and_reads_its_overview() {
-    let t = spawn_app();
+fn an_operator_creates_an_account_and_reads_its_overview(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.credit(id, 50_000, "bank-1");
     let r = get(&t, &format!("/v1/accounts/{id}"), OPERATOR_TOKEN);
@@ -16,9 +15,8 @@ fn an_operator_creates_an_account_and_reads_its_overview() {
     assert_eq!(list.body.as_array().map(Vec::len), Some(1));
 }
 
-#[test]
-fn vouchers_cards_and_statements_work_through_the_api() {
-    let t = spawn_app();
+fn vouchers_cards_and_statements_work_through_the_api(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.credit(id, 2_000_000, "bank-1");
     let v = post(
@@ -63,9 +61,8 @@ fn vouchers_cards_and_statements_work_through_the_api() {
     t.assert_ledger_clean();
 }
 
-#[test]
-fn workspaces_bind_change_settlement_and_unbind() {
-    let t = spawn_app();
+fn workspaces_bind_change_settlement_and_unbind(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let owner = t.token(coffer_store::auth::Role::Owner, Some(id));
     let path = format!("/v1/accounts/{id}/workspaces/ws-{id}/settlement");
@@ -85,3 +82,9 @@ fn workspaces_bind_change_settlement_and_unbind() {
     let r = get(&t, &format!("/v1/accounts/{id}/workspaces"), &owner);
     assert_eq!(r.body.as_array().map(Vec::len), Some(0));
 }
+
+crate::engine_tests!(
+    an_operator_creates_an_account_and_reads_its_overview,
+    vouchers_cards_and_statements_work_through_the_api,
+    workspaces_bind_change_settlement_and_unbind,
+);

@@ -184,9 +184,8 @@ fn fill_body(body: &Value, a: i64, v: i64, c: i64, n: usize) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
-#[test]
-fn every_endpoint_answers_every_role_as_domain_section_10_says() {
-    let t = spawn_app();
+fn every_endpoint_answers_every_role_as_domain_section_10_says(engine: Engine) {
+    let t = spawn_app(engine);
     let own = target(&t);
     let foreign = target(&t);
     let tokens = [
@@ -223,3 +222,5 @@ fn every_endpoint_answers_every_role_as_domain_section_10_says() {
     }
     assert!(wrong.is_empty(), "{} of {n} cases wrong:\n{}", wrong.len(), wrong.join("\n"));
 }
+
+crate::engine_tests!(every_endpoint_answers_every_role_as_domain_section_10_says,);

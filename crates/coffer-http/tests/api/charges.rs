@@ -3,9 +3,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[test]
-fn the_metering_service_settles_a_bill_and_a_replay_returns_the_same_settlement() {
-    let t = spawn_app();
+fn the_metering_service_settles_a_bill_and_a_replay_returns_the_same_settlement(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.credit(id, 10_000, "bank-1");
     let metering = t.token(Role::Metering, None);
@@ -22,9 +21,8 @@ fn the_metering_service_settles_a_bill_and_a_replay_returns_the_same_settlement(
     t.assert_ledger_clean();
 }
 
-#[test]
-fn a_preview_explains_the_plan_and_writes_nothing() {
-    let t = spawn_app();
+fn a_preview_explains_the_plan_and_writes_nothing(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.credit(id, 10_000, "bank-1");
     let metering = t.token(Role::Metering, None);
@@ -35,9 +33,8 @@ fn a_preview_explains_the_plan_and_writes_nothing() {
     assert_eq!(overview.body["cash_minor"], 10_000);
 }
 
-#[test]
-fn an_operator_reverses_a_charge_once() {
-    let t = spawn_app();
+fn an_operator_reverses_a_charge_once(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.credit(id, 10_000, "bank-1");
     let settled = post(&t, "/v1/charges", OPERATOR_TOKEN, t.bill(id, "b1", 4_000));
@@ -52,3 +49,9 @@ fn an_operator_reverses_a_charge_once() {
     assert_eq!(overview.body["cash_minor"], 10_000);
     t.assert_ledger_clean();
 }
+
+crate::engine_tests!(
+    the_metering_service_settles_a_bill_and_a_replay_returns_the_same_settlement,
+    a_preview_explains_the_plan_and_writes_nothing,
+    an_operator_reverses_a_charge_once,
+);

@@ -4,9 +4,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[test]
-fn malformed_json_unknown_fields_wrong_types_and_bad_content_types_are_client_errors() {
-    let t = spawn_app();
+fn malformed_json_unknown_fields_wrong_types_and_bad_content_types_are_client_errors(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let path = format!("/v1/accounts/{id}/cash-credits");
     let cases = [
@@ -47,17 +46,15 @@ fn malformed_json_unknown_fields_wrong_types_and_bad_content_types_are_client_er
     assert_eq!(unknown.body["field"], "bonus");
 }
 
-#[test]
-fn oversized_bodies_are_refused() {
-    let t = spawn_app();
+fn oversized_bodies_are_refused(engine: Engine) {
+    let t = spawn_app(engine);
     let big = format!(r#"{{"name": "{}", "currency": "CNY"}}"#, "x".repeat(200_000));
     let r = raw(&t, "POST", "/v1/accounts", OPERATOR_TOKEN, "application/json", &big);
     assert_eq!(r.status, 413, "{}", r.text);
 }
 
-#[test]
-fn business_validation_names_the_field_and_changes_nothing() {
-    let t = spawn_app();
+fn business_validation_names_the_field_and_changes_nothing(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     for (amount, status) in [(0, 422), (-5, 422), (10_000_000_000_001i64, 422)] {
         let body = json!({"amount_minor": amount, "currency": "CNY", "source": "bank_transfer", "external_id": format!("x{amount}")});
@@ -76,9 +73,8 @@ fn business_validation_names_the_field_and_changes_nothing() {
     assert_eq!(overview.body["cash_minor"], 0);
 }
 
-#[test]
-fn bad_paths_queries_and_routes_are_problems_too() {
-    let t = spawn_app();
+fn bad_paths_queries_and_routes_are_problems_too(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let r = get(&t, "/v1/accounts/not-a-number", OPERATOR_TOKEN);
     assert_eq!((r.status, r.code()), (400, "invalid_path"));
@@ -96,9 +92,16 @@ fn bad_paths_queries_and_routes_are_problems_too() {
     assert_eq!((r.status, r.code()), (404, "account_not_found"));
 }
 
-#[test]
-fn health_and_readiness_answer() {
-    let t = spawn_app();
+fn health_and_readiness_answer(engine: Engine) {
+    let t = spawn_app(engine);
     assert_eq!(call(&t, "GET", "/healthz", None, None, &[]).status, 200);
     assert_eq!(call(&t, "GET", "/readyz", None, None, &[]).body["status"], "ready");
 }
+
+crate::engine_tests!(
+    malformed_json_unknown_fields_wrong_types_and_bad_content_types_are_client_errors,
+    oversized_bodies_are_refused,
+    business_validation_names_the_field_and_changes_nothing,
+    bad_paths_queries_and_routes_are_problems_too,
+    health_and_readiness_answer,
+);

@@ -1,5 +1,10 @@
-//! `spawn_app`: a real server on a free port over a fresh SQLite file, plus a tiny
-//! typed client.
+//! `spawn_app(engine)`: a real server on a free port over a fresh database (a SQLite
+//! file in a temp dir, or a database of its own on the throwaway PostgreSQL cluster
+//! of `coffer_store_postgres::testing`), plus a tiny typed client.
+//!
+//! Every test takes the [`Engine`] it runs on and is expanded once per engine by
+//! [`engine_tests!`], so its name reads `<module>::sqlite::...` or
+//! `<module>::postgres::...`.
 #![allow(dead_code)]
 
 use std::sync::mpsc;
@@ -10,18 +15,59 @@ use coffer_app::clock::SystemClock;
 use coffer_app::{App, AppConfig};
 use coffer_http::routes::identity::CookiePolicy;
 use coffer_http::AppState;
-use coffer_store::auth::Role;
+use coffer_store::auth::{AuthStore, Role};
+use coffer_store::Store;
+use coffer_store_postgres::testing::TestDb;
+use coffer_store_postgres::PostgresStore;
 use coffer_store_sqlite::SqliteStore;
 use serde_json::{json, Value};
 
 pub const OPERATOR_TOKEN: &str = "test-operator-token-0000000001";
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Expands test functions taking an [`Engine`] into one `#[test]` per engine, in
+/// modules `sqlite` and `postgres`: `crate::engine_tests!(a_test, another_test);`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name($crate::helpers::Engine::Sqlite)
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name($crate::helpers::Engine::Postgres)
+                }
+            )*
+        }
+    };
+}
+
+/// Where a test server's data lives; it lives as long as the server's handle.
+pub enum Database {
+    Sqlite(tempfile::TempDir),
+    Postgres(TestDb),
+}
+
+/// Fields drop in order: the server is told to stop before its database goes.
 pub struct TestApp {
     pub base: String,
     pub auth: Auth,
     pub app: App,
-    _dir: tempfile::TempDir,
+    pub engine: Engine,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _db: Database,
 }
 
 impl Drop for TestApp {
@@ -49,16 +95,43 @@ impl Reply {
     }
 }
 
-pub fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Arc::new(SqliteStore::open(&dir.path().join("api.db")).unwrap_or_else(|e| panic!("{e}")));
+/// The two halves of the port on one store: money (`Store`) and identity (`AuthStore`).
+fn open_store(db: &Database) -> (Arc<dyn Store>, Arc<dyn AuthStore>) {
+    match db {
+        Database::Sqlite(dir) => {
+            let store = Arc::new(SqliteStore::open(&dir.path().join("api.db")).unwrap_or_else(|e| panic!("{e}")));
+            (store.clone(), store)
+        }
+        Database::Postgres(db) => {
+            let store = Arc::new(PostgresStore::connect(db.url()).unwrap_or_else(|e| panic!("{e}")));
+            (store.clone(), store)
+        }
+    }
+}
+
+pub fn spawn_app(engine: Engine) -> TestApp {
+    let db = match engine {
+        Engine::Sqlite => Database::Sqlite(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))),
+        Engine::Postgres => Database::Postgres(coffer_store_postgres::testing::fresh_db()),
+    };
+    let (store, auth_store) = open_store(&db);
+    let want = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    assert_eq!(store.engine(), want);
     let clock = Arc::new(SystemClock);
-    let auth = Auth::new(store.clone(), clock.clone());
+    let auth = Auth::new(auth_store, clock.clone());
     auth.bootstrap_operator(OPERATOR_TOKEN).unwrap_or_else(|e| panic!("{e}"));
     let app = App::new(store, AppConfig::with_code_key(vec![9; 32]), clock);
     let state = AppState { app: app.clone(), auth: auth.clone(), cookies: CookiePolicy::default() };
     let (addr_tx, addr_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    // The synchronous `postgres` client may not be dropped inside a tokio runtime
+    // (its drop blocks on a runtime of its own, and tokio panics). This clone keeps
+    // the store alive until the server's runtime is gone, so that the last handle
+    // on the store, whichever it is, drops outside any runtime.
+    let keep_alive = state.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
         let rt = rt.unwrap_or_else(|e| panic!("{e}"));
@@ -70,9 +143,11 @@ pub fn spawn_app() -> TestApp {
             })
             .await;
         });
+        drop(rt);
+        drop(keep_alive);
     });
     let addr = addr_rx.recv().unwrap_or_else(|e| panic!("{e}"));
-    TestApp { base: format!("http://{addr}"), auth, app, _dir: dir, shutdown: Some(stop_tx) }
+    TestApp { base: format!("http://{addr}"), auth, app, engine, shutdown: Some(stop_tx), _db: db }
 }
 
 fn agent() -> ureq::Agent {

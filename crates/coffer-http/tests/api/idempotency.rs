@@ -2,9 +2,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[test]
-fn the_same_key_and_body_get_the_saved_response_and_move_nothing() {
-    let t = spawn_app();
+fn the_same_key_and_body_get_the_saved_response_and_move_nothing(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let body = json!({"amount_minor": 500, "currency": "CNY", "reason": "goodwill"});
     let path = format!("/v1/accounts/{id}/adjustments");
@@ -20,9 +19,8 @@ fn the_same_key_and_body_get_the_saved_response_and_move_nothing() {
     assert_eq!(get(&t, &format!("/v1/accounts/{id}"), OPERATOR_TOKEN).body["cash_minor"], 500);
 }
 
-#[test]
-fn concurrent_requests_with_one_key_credit_once() {
-    let t = spawn_app();
+fn concurrent_requests_with_one_key_credit_once(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let path = format!("/v1/accounts/{id}/vouchers");
     let body = json!({"kind": "standard", "face_value_minor": 700, "currency": "CNY", "validity": {"valid_days": 5}});
@@ -39,9 +37,8 @@ fn concurrent_requests_with_one_key_credit_once() {
     t.assert_ledger_clean();
 }
 
-#[test]
-fn activation_codes_are_not_saved_for_replays() {
-    let t = spawn_app();
+fn activation_codes_are_not_saved_for_replays(engine: Engine) {
+    let t = spawn_app(engine);
     let body = json!({"kind": "standard", "face_value_minor": 100, "currency": "CNY", "validity": {"valid_days": 5}, "count": 1});
     let key = [("Idempotency-Key", "batch-1")];
     let first = call(&t, "POST", "/v1/voucher-batches", Some(OPERATOR_TOKEN), Some(&body), &key);
@@ -51,10 +48,16 @@ fn activation_codes_are_not_saved_for_replays() {
     assert!(again.body["codes"].is_null(), "codes are shown once");
 }
 
-#[test]
-fn a_malformed_key_is_refused() {
-    let t = spawn_app();
+fn a_malformed_key_is_refused(engine: Engine) {
+    let t = spawn_app(engine);
     let body = json!({"name": "X", "currency": "CNY"});
     let r = call(&t, "POST", "/v1/accounts", Some(OPERATOR_TOKEN), Some(&body), &[("Idempotency-Key", "has spaces")]);
     assert_eq!((r.status, r.code()), (400, "invalid_idempotency_key"));
 }
+
+crate::engine_tests!(
+    the_same_key_and_body_get_the_saved_response_and_move_nothing,
+    concurrent_requests_with_one_key_credit_once,
+    activation_codes_are_not_saved_for_replays,
+    a_malformed_key_is_refused,
+);

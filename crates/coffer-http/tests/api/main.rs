@@ -1,4 +1,5 @@
-//! Black-box API tests: the real server on port 0 with a fresh database per test.
+//! Black-box API tests: the real server on port 0 with a fresh database per test, each
+//! test run on both engines (`<module>::sqlite::...`, `<module>::postgres::...`).
 
 mod helpers;
 

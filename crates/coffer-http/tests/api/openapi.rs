@@ -16,9 +16,8 @@ fn the_committed_openapi_document_is_up_to_date() {
     );
 }
 
-#[test]
-fn the_server_serves_the_document_and_the_docs_page() {
-    let t = spawn_app();
+fn the_server_serves_the_document_and_the_docs_page(engine: Engine) {
+    let t = spawn_app(engine);
     let doc = call(&t, "GET", "/openapi.json", None, None, &[]);
     assert_eq!(doc.status, 200);
     assert!(doc.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
@@ -27,3 +26,5 @@ fn the_server_serves_the_document_and_the_docs_page() {
     assert_eq!(page.status, 200);
     assert!(page.text.contains("swagger"), "the docs page is served from vendored assets");
 }
+
+crate::engine_tests!(the_server_serves_the_document_and_the_docs_page,);

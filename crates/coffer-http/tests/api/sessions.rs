@@ -9,9 +9,8 @@ fn login(t: &TestApp, login: &str, password: &str) -> Reply {
     call(t, "POST", "/v1/session", None, Some(&json!({"login": login, "password": password})), &[])
 }
 
-#[test]
-fn a_member_logs_in_uses_the_session_with_csrf_and_logs_out() {
-    let t = spawn_app();
+fn a_member_logs_in_uses_the_session_with_csrf_and_logs_out(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     t.auth
         .create_user("owner@acme.example", "correct horse battery", Role::Owner, Some(coffer_core::ids::AccountId(id)))
@@ -37,9 +36,8 @@ fn a_member_logs_in_uses_the_session_with_csrf_and_logs_out() {
     assert_eq!(after.status, 401, "logout invalidates the session");
 }
 
-#[test]
-fn each_login_gets_a_fresh_session_id() {
-    let t = spawn_app();
+fn each_login_gets_a_fresh_session_id(engine: Engine) {
+    let t = spawn_app(engine);
     t.auth
         .create_user("op@coffer.example", "operator password", Role::Operator, None)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -48,9 +46,8 @@ fn each_login_gets_a_fresh_session_id() {
     assert_ne!(a.header("set-cookie"), b.header("set-cookie"));
 }
 
-#[test]
-fn tokens_are_shown_once_and_revocable() {
-    let t = spawn_app();
+fn tokens_are_shown_once_and_revocable(engine: Engine) {
+    let t = spawn_app(engine);
     let id = t.account();
     let r = post(&t, "/v1/tokens", OPERATOR_TOKEN, json!({"name": "ci", "role": "viewer", "account_id": id}));
     assert_eq!(r.status, 201, "{}", r.text);
@@ -62,3 +59,9 @@ fn tokens_are_shown_once_and_revocable() {
     t.auth.revoke_token(token_id).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(get(&t, &format!("/v1/accounts/{id}"), &token).status, 401);
 }
+
+crate::engine_tests!(
+    a_member_logs_in_uses_the_session_with_csrf_and_logs_out,
+    each_login_gets_a_fresh_session_id,
+    tokens_are_shown_once_and_revocable,
+);

@@ -123,6 +123,11 @@ pub enum Command {
     Verify,
     /// Fill an empty database with realistic demo data.
     Demo,
+    /// Alipay tools: verify a notification by hand.
+    #[command(subcommand)]
+    Alipay(crate::commands::alipay::AlipayCmd),
+    /// Run the local Alipay sandbox on its own (demo keys).
+    AlipaySandbox(crate::commands::alipay::SandboxArgs),
     /// Run the HTTP API (and, with --demo, fill an empty database first).
     Serve(crate::commands::serve::ServeArgs),
     /// Operators (Billing Center staff) who log in with a password.

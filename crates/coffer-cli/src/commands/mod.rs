@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adjust;
+pub mod alipay;
 pub mod card;
 pub mod cash;
 pub mod charge;
@@ -20,8 +21,14 @@ use crate::error::CliResult;
 use crate::output::Out;
 
 pub fn run(cli: Cli) -> CliResult<Out> {
+    // Commands that need no database.
+    let command = match cli.command {
+        Command::Alipay(cmd) => return alipay::run(cmd),
+        Command::AlipaySandbox(args) => return alipay::run_sandbox(args),
+        other => other,
+    };
     let ctx = context::open(&cli.global)?;
-    match cli.command {
+    match command {
         Command::Account(cmd) => account::run(&ctx, cmd),
         Command::Workspace(cmd) => workspace::run(&ctx, cmd),
         Command::Cash(cmd) => cash::run(&ctx, cmd),
@@ -36,5 +43,6 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Operator(cmd) => identity::run_operator(&ctx, cmd),
         Command::Token(cmd) => identity::run_token(&ctx, cmd),
+        Command::Alipay(_) | Command::AlipaySandbox(_) => unreachable!("handled before opening the database"),
     }
 }

@@ -6,9 +6,10 @@
 //! that value becomes the first operator's API token.
 
 use std::io::Write;
+use std::time::Duration;
 
 use clap::Args;
-use coffer_app::{demo, ErrorCode};
+use coffer_app::demo;
 use coffer_core::ids::AccountId;
 use coffer_http::routes::identity::CookiePolicy;
 use coffer_http::AppState;
@@ -20,6 +21,30 @@ use crate::error::{CliError, CliResult};
 use crate::output::Out;
 
 pub const BOOTSTRAP_ENV: &str = "COFFER_BOOTSTRAP_TOKEN";
+
+/// How often the recharge sweeper looks at open orders.
+const SWEEP_PERIOD: Duration = Duration::from_secs(30);
+
+/// The app with its Alipay rail: the local sandbox under `--demo`, else the
+/// environment's configuration (see `commands::alipay`), else none.
+fn with_alipay(
+    ctx: &Ctx,
+    base: &str,
+    demo: bool,
+) -> CliResult<(coffer_app::App, Option<coffer_alipay_sandbox::Sandbox>)> {
+    let (rail, sandbox) = match super::alipay::rail_from_env()? {
+        Some(rail) => (Some(rail), None),
+        None if demo => {
+            let (rail, sandbox) = super::alipay::demo_rail(base);
+            (Some(rail), Some(sandbox))
+        }
+        None => (None, None),
+    };
+    let mut config = (*ctx.app.config).clone();
+    config.alipay = rail;
+    let app = coffer_app::App { config: std::sync::Arc::new(config), ..ctx.app.clone() };
+    Ok((app, sandbox))
+}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -67,25 +92,15 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .try_init();
     let mut banner = String::new();
+    if let Ok(token) = std::env::var(BOOTSTRAP_ENV) {
+        if ctx.auth.bootstrap_operator(token.trim())? {
+            banner.push_str(&format!("{BOOTSTRAP_ENV} is now the first operator's API token.\n"));
+        }
+    }
+    // The demo's logins come after the bootstrap token: an explicit token wins.
     if args.demo {
         banner.push_str(&demo_setup(ctx)?);
     }
-    if let Ok(token) = std::env::var(BOOTSTRAP_ENV) {
-        match ctx.auth.bootstrap_operator(token.trim()) {
-            Ok(true) => banner.push_str(&format!("{BOOTSTRAP_ENV} is now the first operator's API token.\n")),
-            Ok(false) => {}
-            // Several servers starting at once on one PostgreSQL database all see no
-            // operator; the first insert of the token wins and the others hit its
-            // unique hash. An operator existing now is what was asked for.
-            Err(e) if e.code != ErrorCode::Validation && ctx.auth.store.count_operators().is_ok_and(|n| n > 0) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let state = AppState {
-        app: ctx.app.clone(),
-        auth: ctx.auth.clone(),
-        cookies: CookiePolicy { secure: args.secure_cookies },
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,15 +109,32 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         let (listener, addr) = coffer_http::server::bind(&args.listen)
             .await
             .map_err(|e| CliError::internal(format!("cannot listen on {}: {e}", args.listen)))?;
+        let base = format!("http://{addr}");
+        let (app, sandbox) = with_alipay(ctx, &base, args.demo)?;
+        let state = AppState {
+            app: app.clone(),
+            auth: ctx.auth.clone(),
+            cookies: CookiePolicy { secure: args.secure_cookies },
+        };
+        let mut router = coffer_http::router(state);
+        if let Some(sandbox) = sandbox {
+            tokio::spawn(sandbox.clone().run_notifier(Duration::from_millis(500)));
+            router = router.nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox));
+            banner.push_str(&format!("  Alipay sandbox: {base}/alipay-sandbox (recharges pay there)\n"));
+        }
+        if app.config.alipay.is_some() {
+            tokio::spawn(super::alipay::sweep_forever(app, SWEEP_PERIOD));
+        }
         banner.push_str(&format!(
-            "Coffer is serving {} on http://{addr}\n  API docs: http://{addr}/docs\n  OpenAPI:  http://{addr}/openapi.json\n",
+            "Coffer is serving {} on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n",
             ctx.db.describe()
         ));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(banner.as_bytes());
         let _ = stdout.flush();
         drop(stdout);
-        coffer_http::server::serve(listener, state, coffer_http::server::shutdown_signal())
+        axum::serve(listener, router)
+            .with_graceful_shutdown(coffer_http::server::shutdown_signal())
             .await
             .map_err(|e| CliError::internal(format!("server error: {e}")))
     })?;

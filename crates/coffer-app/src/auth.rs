@@ -31,6 +31,20 @@ pub struct Principal {
     pub account_id: Option<AccountId>,
     /// The user behind a session, if any (tokens have none).
     pub user_id: Option<i64>,
+    /// The API token used, if any (sessions have none).
+    pub token_id: Option<i64>,
+}
+
+impl Principal {
+    /// A stable name for audit fields (who recorded, assigned or approved a bank
+    /// transfer): `user:<id>` for a session, `token:<id>` for an API token.
+    pub fn who(&self) -> String {
+        match (self.user_id, self.token_id) {
+            (Some(user), _) => format!("user:{user}"),
+            (None, Some(token)) => format!("token:{token}"),
+            (None, None) => format!("{}:unknown", self.role.as_str()),
+        }
+    }
 }
 
 /// A fresh secret, shown once: `prefix` + 32 random bytes in hex.
@@ -155,7 +169,12 @@ impl Auth {
     pub fn session(&self, session_id: &str) -> AppResult<Option<(Principal, String)>> {
         let found = self.store.session_by_hash(&secret_hash(session_id), self.clock.now())?;
         Ok(found.map(|s| {
-            let p = Principal { role: s.user.user.role, account_id: s.user.user.account_id, user_id: Some(s.user.id) };
+            let p = Principal {
+                role: s.user.user.role,
+                account_id: s.user.user.account_id,
+                user_id: Some(s.user.id),
+                token_id: None,
+            };
             (p, s.session.csrf_token)
         }))
     }
@@ -194,6 +213,7 @@ impl Auth {
             role: t.token.role,
             account_id: t.token.account_id,
             user_id: None,
+            token_id: Some(t.id),
         }))
     }
 

@@ -52,6 +52,10 @@ error_codes! {
     TokenNotFound => "token_not_found",
     RechargeNotFound => "recharge_not_found",
     PaymentRailUnavailable => "payment_rail_unavailable",
+    TransferNotFound => "transfer_not_found",
+    TransferNotUnmatched => "transfer_not_unmatched",
+    TransferNotAwaitingApproval => "transfer_not_awaiting_approval",
+    ApprovalBySameOperator => "approval_by_same_operator",
     StoreBusy => "store_busy",
     Internal => "internal",
 }

@@ -15,6 +15,7 @@
 //! - [`journal`]: appending entries with the per-account hash chain.
 //! - [`idempotency`], [`input`]: keys, fingerprints, parsing raw input with field names.
 //! - [`use_cases`]: the use cases.
+//! - [`marketplace`]: the cloud marketplace port the outbox delivers through.
 //! - [`verify`]: recomputes every balance and checks every invariant.
 //! - [`demo`]: realistic demo data.
 
@@ -26,6 +27,7 @@ pub mod error;
 pub mod idempotency;
 pub mod input;
 pub mod journal;
+pub mod marketplace;
 pub mod snapshot;
 pub mod tz;
 pub mod use_cases;
@@ -55,6 +57,11 @@ pub struct AppConfig {
     pub alipay: Option<AlipayRail>,
     /// Manual bank-transfer credits above this need a second operator (DOMAIN §4).
     pub approval_threshold_minor: i64,
+    /// The payee account customers wire offline transfers to, shown with their
+    /// reference code (DOMAIN §4); demo values by default.
+    pub bank_details: use_cases::bank_transfers::BankDetails,
+    /// Cloud marketplace adapters by provider (DOMAIN §7); none by default.
+    pub marketplaces: marketplace::Marketplaces,
 }
 
 /// The Alipay rail's settings.
@@ -83,6 +90,8 @@ impl AppConfig {
             code_key,
             alipay: None,
             approval_threshold_minor: 1_000_000,
+            bank_details: use_cases::bank_transfers::BankDetails::demo(),
+            marketplaces: marketplace::Marketplaces::new(),
         }
     }
 }

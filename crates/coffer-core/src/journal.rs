@@ -123,10 +123,12 @@ pub enum EntryKind {
     ChargeSettled,
     ChargeReversed,
     Adjustment,
+    /// A cloud amount the marketplace refused for good, settled with the customer.
+    CloudUncollectable,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 10] = [
+    pub const ALL: [EntryKind; 11] = [
         EntryKind::CashCredit,
         EntryKind::VoucherActivated,
         EntryKind::VoucherExpired,
@@ -137,6 +139,7 @@ impl EntryKind {
         EntryKind::ChargeSettled,
         EntryKind::ChargeReversed,
         EntryKind::Adjustment,
+        EntryKind::CloudUncollectable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +154,7 @@ impl EntryKind {
             EntryKind::ChargeSettled => "charge_settled",
             EntryKind::ChargeReversed => "charge_reversed",
             EntryKind::Adjustment => "adjustment",
+            EntryKind::CloudUncollectable => "cloud_uncollectable",
         }
     }
 

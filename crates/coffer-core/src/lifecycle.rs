@@ -259,3 +259,48 @@ pub fn plan_reversal(
     postings.push(Posting::new(Book::Revenue, 0, -total));
     ReversalPlan { entry: JournalEntry::new(EntryKind::ChargeReversed, postings, memo), revived, written_off }
 }
+
+/// A cloud usage record the marketplace refused for good (e.g. the subscription was
+/// cancelled), so the cloud will never collect it. `amount_minor` is the record's
+/// signed amount. Usage (positive) leaves `cloud_billed` and becomes arrears: the
+/// customer now owes it to the Billing Center. A credit (negative, from a reversal)
+/// the marketplace cannot carry comes back to the customer instead, repaying what is
+/// owed first like any cash credit. Either way no minor unit is lost.
+pub fn cloud_uncollectable_entry(amount_minor: i64, owed_minor: i64, memo: &str) -> JournalEntry {
+    let postings = if amount_minor >= 0 {
+        vec![Posting::new(Book::CloudBilled, 0, amount_minor), Posting::new(Book::Arrears, 0, -amount_minor)]
+    } else {
+        let back = -amount_minor;
+        let repaid = owed_minor.clamp(0, back);
+        vec![
+            Posting::new(Book::CloudBilled, 0, amount_minor),
+            Posting::new(Book::Arrears, 0, repaid),
+            Posting::new(Book::Cash, 0, back - repaid),
+        ]
+    };
+    JournalEntry::new(EntryKind::CloudUncollectable, postings, memo)
+}
+
+#[cfg(test)]
+mod cloud_tests {
+    use super::*;
+
+    fn amounts(entry: &JournalEntry) -> Vec<(Book, i64)> {
+        entry.postings.iter().map(|p| (p.book, p.amount_minor)).collect()
+    }
+
+    #[test]
+    fn uncollectable_cloud_usage_moves_from_cloud_billed_to_arrears() {
+        let entry = cloud_uncollectable_entry(1_234, 0, "cancelled");
+        assert_eq!(amounts(&entry), vec![(Book::CloudBilled, 1_234), (Book::Arrears, -1_234)]);
+    }
+
+    #[test]
+    fn an_uncarried_cloud_credit_repays_arrears_first_and_the_rest_becomes_cash() {
+        let entry = cloud_uncollectable_entry(-1_000, 300, "credit");
+        let expected = vec![(Book::CloudBilled, -1_000), (Book::Arrears, 300), (Book::Cash, 700)];
+        assert_eq!(amounts(&entry), expected);
+        let no_debt = cloud_uncollectable_entry(-1_000, 0, "credit");
+        assert_eq!(amounts(&no_debt), vec![(Book::CloudBilled, -1_000), (Book::Cash, 1_000)]);
+    }
+}

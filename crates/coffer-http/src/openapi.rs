@@ -41,6 +41,9 @@ impl Modify for Security {
         identity::create_member, identity::members,
         recharges::create, recharges::list, recharges::show, recharges::notify, recharges::return_page,
         recharges::notifications, recharges::sweep,
+        cloud::charge_delivery, cloud::outbox, cloud::deliver, cloud::cancel_subscription,
+        bank_transfers::record, bank_transfers::list, bank_transfers::show, bank_transfers::assign,
+        bank_transfers::approve, bank_transfers::import, bank_transfers::recharge_instructions,
         health::healthz, health::readyz,
     ),
     components(schemas(Problem, CreateAccountRequest, AccountResponse, OverviewResponse))

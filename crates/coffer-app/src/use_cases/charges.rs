@@ -188,6 +188,7 @@ pub fn settle_charge_in_tx(
         deductions: plan.deductions.clone(),
     };
     let id = tx.insert_charge(&new)?;
+    super::cloud_outbox::enqueue_usage_in_tx(tx, id, &new, &parsed.workspace.settlement)?;
     mark_exhausted(tx, account.account.id, &plan.exhausted())?;
     Ok(ChargeSettled { charge: ChargeRecord { id, charge: new, reversal: None }, plan: Some(plan), replayed: false })
 }

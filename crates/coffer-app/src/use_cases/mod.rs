@@ -3,9 +3,14 @@
 
 pub mod accounts;
 pub mod adjustments;
+pub mod bank_statements;
+pub mod bank_transfers;
 pub mod cards;
 pub mod cash;
 pub mod charges;
+pub mod cloud_delivery;
+pub mod cloud_outbox;
+pub mod cloud_subscription;
 pub mod expiry;
 pub mod recharge;
 pub mod recharge_confirm;

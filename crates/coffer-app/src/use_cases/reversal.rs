@@ -47,6 +47,7 @@ pub fn reverse_charge_in_tx(
             _ => {}
         }
     }
+    super::cloud_outbox::on_reversal_in_tx(tx, &mut account, &charge, now)?;
     tx.mark_charge_reversed(account_id, id, &ChargeReversal { at: now, journal_tx_id, reason })?;
     tx.charge(account_id, id)?.ok_or_else(|| charge_not_found(id))
 }

@@ -103,7 +103,8 @@ pub fn rail_from_env() -> CliResult<Option<AlipayRail>> {
         seller_id: env("COFFER_ALIPAY_SELLER_ID").ok_or_else(|| bad("COFFER_ALIPAY_SELLER_ID", &"is required"))?,
         gateway_url: env("COFFER_ALIPAY_GATEWAY").unwrap_or_else(|| PRODUCTION_GATEWAY.to_owned()),
         notify_url: format!("{public_url}/v1/alipay/notify"),
-        return_url: format!("{public_url}/v1/alipay/return"),
+        // The browser comes back to the Billing Center's result page.
+        return_url: format!("{public_url}/recharge/return"),
         app_private_key: PrivateKey::parse(&key_text("COFFER_ALIPAY_APP_PRIVATE_KEY")?)
             .map_err(|e| bad("COFFER_ALIPAY_APP_PRIVATE_KEY", &e))?,
         alipay_public_key: PublicKey::parse(&key_text("COFFER_ALIPAY_PUBLIC_KEY")?)
@@ -117,7 +118,7 @@ pub fn demo_rail(base: &str) -> (AlipayRail, Sandbox) {
     let sandbox_base = format!("{base}/alipay-sandbox");
     let sandbox = Sandbox::new(demo::sandbox_config(&sandbox_base), coffer_alipay_sandbox::system_clock());
     let merchant =
-        demo::merchant_config(&sandbox_base, &format!("{base}/v1/alipay/notify"), &format!("{base}/v1/alipay/return"));
+        demo::merchant_config(&sandbox_base, &format!("{base}/v1/alipay/notify"), &format!("{base}/recharge/return"));
     (AlipayRail::new(Client::new(merchant)), sandbox)
 }
 

@@ -24,6 +24,20 @@ pub const BOOTSTRAP_ENV: &str = "COFFER_BOOTSTRAP_TOKEN";
 
 /// How often the recharge sweeper looks at open orders.
 const SWEEP_PERIOD: Duration = Duration::from_secs(30);
+/// How often due cloud usage records are delivered (each item has its own backoff).
+const DELIVERY_PERIOD: Duration = Duration::from_secs(10);
+
+/// Delivers due cloud usage records every `period` until the server stops. Items
+/// survive restarts in the outbox, so a stopped loop loses nothing.
+async fn deliver_forever(app: coffer_app::App, period: Duration) {
+    loop {
+        tokio::time::sleep(period).await;
+        let app = app.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || app.deliver_outbox()).await {
+            tracing::warn!(error = %e, "cloud outbox delivery failed");
+        }
+    }
+}
 
 /// The app with its Alipay rail: the local sandbox under `--demo`, else the
 /// environment's configuration (see `commands::alipay`), else none.
@@ -42,6 +56,10 @@ fn with_alipay(
     };
     let mut config = (*ctx.app.config).clone();
     config.alipay = rail;
+    if demo {
+        // The demo's cloud workspaces report usage to the local marketplace simulator.
+        config.marketplaces = coffer_marketplace::demo::marketplaces(&format!("{base}/marketplace-sim"));
+    }
     let app = coffer_app::App { config: std::sync::Arc::new(config), ..ctx.app.clone() };
     Ok((app, sandbox))
 }
@@ -116,19 +134,27 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             auth: ctx.auth.clone(),
             cookies: CookiePolicy { secure: args.secure_cookies },
         };
-        let mut router = coffer_http::router(state);
+        // The Billing Center UI (`/`, `/login`, `/accounts/...`, `/console/...`) beside the API.
+        let mut router = coffer_http::router(state.clone()).merge(coffer_web::router(state));
         if let Some(sandbox) = sandbox {
             tokio::spawn(sandbox.clone().run_notifier(Duration::from_millis(500)));
             router = router.nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox));
             banner.push_str(&format!("  Alipay sandbox: {base}/alipay-sandbox (recharges pay there)\n"));
         }
-        if app.config.alipay.is_some() {
-            tokio::spawn(super::alipay::sweep_forever(app, SWEEP_PERIOD));
+        if args.demo {
+            let sim = coffer_marketplace::MarketplaceSim::new();
+            router = router.nest("/marketplace-sim", coffer_marketplace::router(sim));
+            banner.push_str(&format!("  Cloud marketplace simulator: {base}/marketplace-sim\n"));
         }
+        if app.config.alipay.is_some() {
+            tokio::spawn(super::alipay::sweep_forever(app.clone(), SWEEP_PERIOD));
+        }
+        tokio::spawn(deliver_forever(app, DELIVERY_PERIOD));
         banner.push_str(&format!(
             "Coffer is serving {} on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n",
             ctx.db.describe()
         ));
+        banner.insert_str(0, &format!("Billing Center: {base}/\n"));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(banner.as_bytes());
         let _ = stdout.flush();

@@ -1,9 +1,11 @@
 //! The `/v1` API, one module per area, merged here.
 
 pub mod accounts;
+pub mod bank_transfers;
 pub mod cards;
 pub mod cash;
 pub mod charges;
+pub mod cloud;
 pub mod health;
 pub mod identity;
 pub mod recharges;
@@ -11,6 +13,7 @@ pub mod statements;
 pub mod vouchers;
 pub mod workspaces;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
@@ -49,6 +52,19 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/alipay/return", get(recharges::return_page))
         .route("/v1/alipay/notifications", get(recharges::notifications))
         .route("/v1/recharges/sweep", post(recharges::sweep))
+        .route("/v1/accounts/{account_id}/charges/{charge_id}/cloud-delivery", get(cloud::charge_delivery))
+        .route("/v1/cloud-outbox", get(cloud::outbox))
+        .route("/v1/cloud-outbox/deliver", post(cloud::deliver))
+        .route("/v1/cloud-subscriptions/cancel", post(cloud::cancel_subscription))
+        .route("/v1/bank-transfers", post(bank_transfers::record).get(bank_transfers::list))
+        .route("/v1/bank-transfers/{transfer_id}", get(bank_transfers::show))
+        .route("/v1/bank-transfers/{transfer_id}/assign", post(bank_transfers::assign))
+        .route("/v1/bank-transfers/{transfer_id}/approve", post(bank_transfers::approve))
+        .route(
+            "/v1/bank-statements",
+            post(bank_transfers::import).layer(DefaultBodyLimit::max(bank_transfers::STATEMENT_BODY_LIMIT_BYTES)),
+        )
+        .route("/v1/accounts/{account_id}/recharge-instructions", get(bank_transfers::recharge_instructions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
 }

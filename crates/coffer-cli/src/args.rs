@@ -117,6 +117,12 @@ pub enum Command {
     /// Statements: income & expenditure, consumption, monthly bill.
     #[command(subcommand)]
     Statement(statement::Cmd),
+    /// Offline bank transfers: record, queue, assign, approve, import statements.
+    #[command(subcommand)]
+    Bank(crate::commands::bank::Cmd),
+    /// The cloud marketplace outbox: deliver, list, cancelled subscriptions.
+    #[command(subcommand)]
+    Cloud(crate::commands::cloud::Cmd),
     /// Expire vouchers and cards past their validity; write off their leftovers.
     Expire,
     /// Recompute every balance from the journal and check every invariant.

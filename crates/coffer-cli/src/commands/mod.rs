@@ -3,9 +3,11 @@
 pub mod account;
 pub mod adjust;
 pub mod alipay;
+pub mod bank;
 pub mod card;
 pub mod cash;
 pub mod charge;
+pub mod cloud;
 pub mod demo;
 pub mod expire;
 pub mod identity;
@@ -37,6 +39,8 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Charge(cmd) => charge::run(&ctx, cmd),
         Command::Adjust(args) => adjust::run(&ctx, args),
         Command::Statement(cmd) => statement::run(&ctx, cmd),
+        Command::Bank(cmd) => bank::run(&ctx, cmd),
+        Command::Cloud(cmd) => cloud::run(&ctx, cmd),
         Command::Expire => expire::run(&ctx),
         Command::Verify => verify::run(&ctx),
         Command::Demo => demo::run(&ctx),

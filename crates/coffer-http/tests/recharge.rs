@@ -260,3 +260,27 @@ fn a_malformed_notification_is_refused_and_logged() {
     assert_eq!((status, text.as_str()), (200, "fail"));
     assert_eq!(env.verdicts(), vec!["rejected"]);
 }
+
+#[test]
+fn a_precreate_recharge_returns_a_qr_code_whose_scan_and_payment_credit_cash() {
+    let env = start();
+    let a = env.account();
+    let (status, order) = env.api(
+        "POST",
+        &format!("/v1/accounts/{a}/recharges"),
+        Some(json!({"amount_minor": 6_600, "currency": "CNY", "channel": "precreate"})),
+    );
+    assert_eq!(status, 201, "{order}");
+    assert_eq!((order["state"].as_str(), order["pay_url"].is_null()), (Some("pending"), true), "{order}");
+    let qr = order["qr_code"].as_str().unwrap_or_default().to_owned();
+    assert!(qr.contains("/alipay-sandbox/sim/qr/"), "{qr}");
+    let (status, wallet) = send(env.http.get(&qr).call());
+    assert_eq!(status, 200, "scanning the code opens the wallet page: {wallet}");
+    let no = order["out_trade_no"].as_str().unwrap_or_default().to_owned();
+    let url = format!("{}/alipay-sandbox/sim/cashier/pay", env.base);
+    let (status, _) = send(env.http.post(&url).send_form(&[("out_trade_no", &no)]));
+    assert_eq!(status, 200);
+    assert_eq!(env.sandbox.deliver_due(), 1);
+    assert_eq!(env.cash(a), 6_600);
+    env.assert_clean();
+}

@@ -32,6 +32,22 @@ pub fn order_view(o: &RechargeOrder, zone: &jiff::tz::TimeZone) -> Value {
         paid => o.paid_at.map(|t| when(t.0, zone)),
         late => o.late,
         channel => o.order.channel.clone(),
+        qr_svg => o.qr_code.as_deref().filter(|_| o.state.as_str() == "pending").and_then(qr_svg),
+    }
+}
+
+/// The precreate QR code, drawn here as SVG: Coffer renders it itself (PROTOCOL A.3).
+fn qr_svg(content: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(content.as_bytes()).ok()?;
+    Some(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).build())
+}
+
+/// `alipay_qr` (a QR code on our page: precreate) or `alipay` (Alipay's checkout: page.pay).
+fn channel_of(method: &str) -> &'static str {
+    if method == "alipay_qr" {
+        "precreate"
+    } else {
+        "page_pay"
     }
 }
 
@@ -78,20 +94,25 @@ pub async fn submit(
             rows => vec![("Account", o.account.account.name.clone()), ("Amount", money(amount, c)), ("Pay with", "Alipay".to_owned())],
             note => "You will be taken to the Alipay checkout to scan the QR code and pay.",
             action => format!("/accounts/{id}/recharge"),
-            hidden => HashMap::from([("amount", crate::fmt::plain(amount, c)), ("key", forms::new_key())]),
+            hidden => HashMap::from([
+                ("amount", crate::fmt::plain(amount, c)),
+                ("key", forms::new_key()),
+                ("method", field(&form, "method").to_owned()),
+            ]),
             button => format!("Pay {} with Alipay", money(amount, c)),
             back => format!("/accounts/{id}/recharge"),
         };
         return Ok(render("confirm.html", with(base(&v, Some(&o.account), "recharge"), ctx)));
     }
     let key = field(&form, "key").to_owned();
+    let channel = channel_of(field(&form, "method"));
     let currency = c.code();
     let started = run(&s, move |app| {
         let req = CreateRecharge {
             account_id: AccountId(id),
             amount_minor: amount,
             currency,
-            channel: "page_pay",
+            channel,
             idempotency_key: Some(key.as_str()).filter(|k| !k.is_empty()),
         };
         app.create_recharge(&req)

@@ -73,16 +73,18 @@ impl PostgresStore {
         }
     }
 
-    /// Runs a read of single statements outside any explicit transaction. A pooled
-    /// connection the server has dropped is replaced once: a read is safe to repeat.
+    /// Runs a read of single statements outside any explicit transaction. A failed
+    /// read is repeated once on a fresh connection: a read is safe to repeat, and a
+    /// pooled connection the server has just terminated (57P01) does not always
+    /// report itself closed by the time the error arrives.
     fn auth_read<T>(&self, f: impl Fn(&mut Conn) -> R<T>) -> R<T> {
         let mut conn = self.take()?;
         let result = match f(&mut conn) {
-            Err(_) if conn.client.is_closed() => {
+            Err(_) => {
                 conn = self.open()?;
                 f(&mut conn)
             }
-            other => other,
+            ok => ok,
         };
         self.give_back(conn);
         result

@@ -194,3 +194,37 @@ test('an operator records an unmatched bank transfer and matches it to the accou
   await page.getByText('Transfer credited to the account.').waitFor();
   assert.equal(await cash(), before + 80_000);
 });
+
+test('operator A asks for a large adjustment and operator B approves it in the console', async () => {
+  const before = await cash();
+  await page.goto(`${server.base}/console/accounts/1`);
+  const form = page.locator('section', { has: page.getByRole('heading', { name: 'Adjust cash' }) });
+  await form.getByLabel(/^Amount/).fill('20000');
+  await form.getByLabel(/^Reason/).fill('e2e goodwill credit');
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText("Adjust this account's cash?").waitFor();
+  await page.getByRole('button', { name: 'Adjust cash' }).click();
+  await page.getByText('it waits for a second operator').waitFor();
+  assert.equal(await cash(), before, 'nothing moves before approval');
+  await logout(page);
+
+  await login(page, server.base, 'operatorB');
+  await page.goto(`${server.base}/console/adjustments`);
+  const row = page.getByTestId('adjustments').getByRole('row', { name: /e2e goodwill credit/ });
+  await shot(page, 'console-adjustments');
+  await row.getByRole('button', { name: /Approve adjustment/ }).click();
+  await page.getByText('Approve this adjustment?').waitFor();
+  await page.getByRole('button', { name: 'Approve and apply' }).click();
+  await page.getByText('Adjustment approved and applied.').waitFor();
+  assert.equal(await cash(), before + 2_000_000);
+});
+
+test('an operator runs a delivery pass from the cloud outbox page', async () => {
+  await page.goto(`${server.base}/console/cloud-outbox`);
+  await page.getByRole('heading', { name: 'Cloud outbox' }).waitFor();
+  await page.getByRole('button', { name: 'Deliver now' }).click();
+  await page.getByText('Delivery pass done').waitFor();
+  await page.getByRole('link', { name: 'Delivered' }).click();
+  await page.waitForURL(/state=delivered/);
+  await shot(page, 'console-outbox');
+});

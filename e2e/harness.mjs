@@ -1,6 +1,6 @@
 // Test harness: starts the already-built `coffer` binary on a fresh database with
 // demo data, and a headless Debian Chromium through playwright-core. Builds nothing.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,7 +16,20 @@ export const LOGINS = {
   operator: ['operator', 'coffer-demo-operator'],
   owner: ['owner@acme.example', 'coffer-demo-owner'],
   finance: ['finance@globex.example', 'coffer-demo-finance'],
+  // Not a demo login: created once the server is up, so that large adjustments
+  // have a second operator to approve them.
+  operatorB: ['operator-b', 'coffer-e2e-operator-b'],
 };
+
+/** Creates the second operator in `db` with the CLI; the demo fills the rest. */
+function createSecondOperator(bin, db) {
+  const [user, password] = LOGINS.operatorB;
+  const r = spawnSync(bin, ['--db', db, 'operator', 'create', '--login', user], {
+    env: { ...process.env, COFFER_OPERATOR_PASSWORD: password },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`operator create failed: ${r.stderr}${r.error ?? ''}`);
+}
 
 /** Starts `coffer serve --demo` on a free port; resolves with { base, stop }. */
 export async function startServer() {
@@ -40,6 +53,15 @@ export async function startServer() {
     child.stderr.on('data', (chunk) => { output += chunk; });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`coffer exited with ${code}:\n${output}`)); });
   });
+  // After the server has started: an operator created before would stop the
+  // bootstrap token from becoming the first operator's. SQLite serializes the two
+  // processes' writes.
+  try {
+    createSecondOperator(bin, join(dir, 'e2e.db'));
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
+  }
   const stop = () => {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

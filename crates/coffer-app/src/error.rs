@@ -56,6 +56,8 @@ error_codes! {
     TransferNotUnmatched => "transfer_not_unmatched",
     TransferNotAwaitingApproval => "transfer_not_awaiting_approval",
     ApprovalBySameOperator => "approval_by_same_operator",
+    AdjustmentRequestNotFound => "adjustment_request_not_found",
+    AdjustmentRequestNotPending => "adjustment_request_not_pending",
     StoreBusy => "store_busy",
     Internal => "internal",
 }

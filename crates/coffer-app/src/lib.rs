@@ -17,6 +17,7 @@
 //! - [`use_cases`]: the use cases.
 //! - [`marketplace`]: the cloud marketplace port the outbox delivers through.
 //! - [`verify`]: recomputes every balance and checks every invariant.
+//! - [`group_commit`]: many concurrent charges in one durable transaction.
 //! - [`demo`]: realistic demo data.
 
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod codes;
 pub mod demo;
 pub mod error;
+pub mod group_commit;
 pub mod idempotency;
 pub mod input;
 pub mod journal;
@@ -55,7 +57,8 @@ pub struct AppConfig {
     pub code_key: Vec<u8>,
     /// Online recharge through Alipay; `None` when not configured.
     pub alipay: Option<AlipayRail>,
-    /// Manual bank-transfer credits above this need a second operator (DOMAIN §4).
+    /// Manual bank-transfer credits and operator cash adjustments (either sign) above
+    /// this need a second operator (DOMAIN §4).
     pub approval_threshold_minor: i64,
     /// The payee account customers wire offline transfers to, shown with their
     /// reference code (DOMAIN §4); demo values by default.
@@ -102,11 +105,21 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn clock::Clock>,
+    /// When set, [`App::settle_charge`] goes through this group committer.
+    pub group: Option<Arc<group_commit::GroupCommitter>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn clock::Clock>) -> App {
-        App { store, config: Arc::new(config), clock }
+        App { store, config: Arc::new(config), clock, group: None }
+    }
+
+    /// This app with charges settled through a group committer (see [`group_commit`]):
+    /// concurrent charges share one durable transaction. Other use cases are unchanged.
+    pub fn with_group_commit(self, config: group_commit::GroupConfig) -> App {
+        let plain = App { group: None, ..self };
+        let committer = group_commit::GroupCommitter::start(plain.clone(), config);
+        App { group: Some(Arc::new(committer)), ..plain }
     }
 
     pub fn now(&self) -> Timestamp {

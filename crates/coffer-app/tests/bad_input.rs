@@ -138,6 +138,7 @@ fn an_adjustment_needs_a_reason_and_cannot_overdraw_cash(engine: Engine) {
         amount_minor,
         currency: "CNY",
         reason,
+        requested_by: "alice",
         idempotency_key: None,
     };
     rejects(&t, ErrorCode::Validation, Some("reason"), || t.app.adjust_cash(&adjust(100, "  ")));

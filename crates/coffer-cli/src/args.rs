@@ -112,8 +112,11 @@ pub enum Command {
     /// Settle, preview, show and reverse charges.
     #[command(subcommand)]
     Charge(charge::Cmd),
-    /// Operator cash adjustment, always with a reason.
+    /// Operator cash adjustment, always with a reason; above the threshold it waits for approval.
     Adjust(adjust::AdjustArgs),
+    /// Adjustments awaiting a second operator: list, approve, reject.
+    #[command(subcommand)]
+    Adjustment(crate::commands::adjustment::Cmd),
     /// Statements: income & expenditure, consumption, monthly bill.
     #[command(subcommand)]
     Statement(statement::Cmd),
@@ -136,6 +139,8 @@ pub enum Command {
     AlipaySandbox(crate::commands::alipay::SandboxArgs),
     /// Run the HTTP API (and, with --demo, fill an empty database first).
     Serve(crate::commands::serve::ServeArgs),
+    /// Benchmark: a realistic workload on fresh data, with latency, memory and disk figures.
+    Bench(crate::commands::bench::BenchArgs),
     /// Operators (Billing Center staff) who log in with a password.
     #[command(subcommand)]
     Operator(crate::commands::identity::OperatorCmd),

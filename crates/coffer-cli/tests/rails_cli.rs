@@ -97,6 +97,38 @@ fn bank_transfers_match_queue_assign_and_need_a_second_operator_above_the_thresh
     c.ok(&["verify"]);
 }
 
+fn adjust<'a>(amount: &'a str, operator: &'a str) -> Vec<&'a str> {
+    let base = ["adjust", "--account", "1", "--amount", amount, "--currency", "CNY", "--reason", "goodwill"];
+    let mut args = base.to_vec();
+    args.extend(["--operator", operator]);
+    args
+}
+
+#[test]
+fn a_large_adjustment_is_pending_until_another_operator_approves_it() {
+    let c = Coffer::new();
+    c.ok(&["account", "create", "--name", "Payer", "--currency", "CNY"]);
+    assert_eq!(c.ok(&adjust("50.00", "alice"))["state"], "applied");
+    assert_eq!(c.cash(), 5_000);
+    let big = c.ok(&adjust("20000.00", "alice"));
+    assert_eq!(big["state"], "pending");
+    let id = big["request_id"].as_i64().unwrap_or_default().to_string();
+    assert_eq!(c.ok(&["adjustment", "list", "--state", "pending"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        c.fail(&["adjustment", "approve", "--request", &id, "--operator", "alice"]),
+        (5, "approval_by_same_operator".into())
+    );
+    assert_eq!(c.cash(), 5_000);
+    let approved = c.ok(&["adjustment", "approve", "--request", &id, "--operator", "bob"]);
+    assert_eq!((approved["state"].as_str(), approved["decided_by"].as_str()), (Some("applied"), Some("bob")));
+    assert_eq!(c.cash(), 2_005_000);
+    let other = c.ok(&adjust("-20000.00", "alice"))["request_id"].as_i64().unwrap_or_default().to_string();
+    let rejected = c.ok(&["adjustment", "reject", "--request", &other, "--reason", "no ticket", "--operator", "bob"]);
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(c.cash(), 2_005_000);
+    c.ok(&["verify"]);
+}
+
 #[test]
 fn a_csv_statement_imported_twice_credits_once() {
     let c = Coffer::new();

@@ -3,6 +3,7 @@
 //! units plus an ISO currency; instants are UTC milliseconds (`*_ms`).
 
 use coffer_app::use_cases::accounts::AccountOverview;
+use coffer_app::use_cases::adjustments::AdjustmentOutcome;
 use coffer_core::planner::{ChargePlan, Deduction, Outcome};
 use coffer_core::workspace::{Settlement, Workspace};
 use coffer_store::records::{AccountRecord, CardRecord, ChargeRecord, StatementLine, VoucherRecord};
@@ -457,9 +458,28 @@ pub struct AdjustmentRequest {
     pub reason: String,
 }
 
+/// An adjustment within the approval threshold is applied at once; a larger one
+/// waits for a second operator (`/v1/adjustment-requests`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdjustmentResponse {
-    pub journal_tx_id: i64,
+    /// applied or pending.
+    pub state: String,
+    /// The journal entry, when applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_tx_id: Option<i64>,
+    /// The request awaiting approval, when pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<i64>,
+}
+
+impl From<&AdjustmentOutcome> for AdjustmentResponse {
+    fn from(o: &AdjustmentOutcome) -> AdjustmentResponse {
+        let (journal_tx_id, request_id) = match o {
+            AdjustmentOutcome::Applied { journal_tx_id } => (Some(journal_tx_id.0), None),
+            AdjustmentOutcome::Pending { request } => (None, Some(request.id)),
+        };
+        AdjustmentResponse { state: o.state().to_owned(), journal_tx_id, request_id }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

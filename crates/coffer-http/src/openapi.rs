@@ -36,6 +36,7 @@ impl Modify for Security {
         vouchers::list, vouchers::issue, vouchers::activate, vouchers::revoke, vouchers::create_batch,
         cards::list, cards::buy, cards::allocate,
         charges::settle, charges::preview, charges::show, charges::reverse, charges::adjust,
+        adjustments::list, adjustments::approve, adjustments::reject,
         statements::income_expenditure, statements::consumption, statements::monthly,
         identity::login, identity::logout, identity::create_token, identity::account_tokens,
         identity::create_member, identity::members,

@@ -79,6 +79,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         TokenNotFound | RechargeNotFound => StatusCode::NOT_FOUND,
         TransferNotFound => StatusCode::NOT_FOUND,
         TransferNotUnmatched | TransferNotAwaitingApproval => StatusCode::CONFLICT,
+        AdjustmentRequestNotFound => StatusCode::NOT_FOUND,
+        AdjustmentRequestNotPending => StatusCode::CONFLICT,
         ApprovalBySameOperator => StatusCode::FORBIDDEN,
         PaymentRailUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         StoreBusy => StatusCode::SERVICE_UNAVAILABLE,

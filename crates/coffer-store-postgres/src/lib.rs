@@ -23,11 +23,13 @@
 //! - [`rows`]: conversions between columns and core types.
 //! - [`testing`] (feature `testing`): a throwaway cluster for tests.
 
+mod adjustments;
 mod auth;
 mod conn;
 mod rails;
 mod reads;
 mod rows;
+mod savepoints;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod writes;
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_auth.sql"),
     include_str!("../migrations/0003_rails.sql"),
+    include_str!("../migrations/0004_adjustments.sql"),
 ];
 
 /// The advisory lock key that serializes migrations between servers starting at

@@ -502,6 +502,16 @@ macro_rules! impl_reads {
             ) -> R<Vec<coffer_store::rails::OutboxItem>> {
                 self.read(|c| crate::rails::outbox_items(c, s, l))
             }
+            fn adjustment_request(&mut self, id: i64) -> R<Option<coffer_store::adjustments::AdjustmentRequest>> {
+                self.read(|c| crate::adjustments::adjustment_request(c, id))
+            }
+            fn adjustment_requests(
+                &mut self,
+                s: Option<coffer_store::adjustments::AdjustmentState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::adjustments::AdjustmentRequest>> {
+                self.read(|c| crate::adjustments::adjustment_requests(c, s, l))
+            }
         }
     };
 }

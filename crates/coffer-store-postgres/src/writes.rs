@@ -272,6 +272,26 @@ impl WriteTx for PostgresWriteTx<'_> {
         self.guarded(|c| crate::rails::update_outbox_item(c, id, update))
     }
 
+    fn insert_adjustment_request(&mut self, new: &coffer_store::adjustments::NewAdjustmentRequest) -> R<i64> {
+        self.guarded(|c| crate::adjustments::insert_adjustment_request(c, new))
+    }
+
+    fn decide_adjustment_request(&mut self, id: i64, d: &coffer_store::adjustments::AdjustmentDecision) -> R<()> {
+        self.guarded(|c| crate::adjustments::decide_adjustment_request(c, id, d))
+    }
+
+    fn savepoint(&mut self) -> R<()> {
+        self.begin_unit()
+    }
+
+    fn release_savepoint(&mut self) -> R<()> {
+        self.keep_unit()
+    }
+
+    fn rollback_to_savepoint(&mut self) -> R<()> {
+        self.undo_unit()
+    }
+
     fn commit(mut self: Box<Self>) -> R<()> {
         self.finish()
     }

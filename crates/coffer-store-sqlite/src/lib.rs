@@ -11,10 +11,13 @@
 //! - [`writes`]: the write half of [`coffer_store::WriteTx`].
 //! - [`rows`]: conversions between columns and core types.
 
+mod adjustments;
 mod auth;
 mod rails;
+pub mod raw_bench;
 mod reads;
 mod rows;
+mod savepoints;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_auth.sql"),
     include_str!("../migrations/0003_rails.sql"),
+    include_str!("../migrations/0004_adjustments.sql"),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.
@@ -76,7 +80,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn connect(path: &Path) -> StoreResult<Connection> {
+pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(map_err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
     conn.execute_batch(

@@ -479,6 +479,16 @@ macro_rules! impl_reads {
             ) -> R<Vec<coffer_store::rails::OutboxItem>> {
                 crate::rails::outbox_items(self.conn(), s, l)
             }
+            fn adjustment_request(&mut self, id: i64) -> R<Option<coffer_store::adjustments::AdjustmentRequest>> {
+                crate::adjustments::adjustment_request(self.conn(), id)
+            }
+            fn adjustment_requests(
+                &mut self,
+                s: Option<coffer_store::adjustments::AdjustmentState>,
+                l: u32,
+            ) -> R<Vec<coffer_store::adjustments::AdjustmentRequest>> {
+                crate::adjustments::adjustment_requests(self.conn(), s, l)
+            }
         }
     };
 }

@@ -227,6 +227,26 @@ impl WriteTx for SqliteWriteTx<'_> {
         crate::rails::update_outbox_item(self.conn(), id, update)
     }
 
+    fn insert_adjustment_request(&mut self, new: &coffer_store::adjustments::NewAdjustmentRequest) -> R<i64> {
+        crate::adjustments::insert_adjustment_request(self.conn(), new)
+    }
+
+    fn decide_adjustment_request(&mut self, id: i64, d: &coffer_store::adjustments::AdjustmentDecision) -> R<()> {
+        crate::adjustments::decide_adjustment_request(self.conn(), id, d)
+    }
+
+    fn savepoint(&mut self) -> R<()> {
+        self.begin_unit()
+    }
+
+    fn release_savepoint(&mut self) -> R<()> {
+        self.keep_unit()
+    }
+
+    fn rollback_to_savepoint(&mut self) -> R<()> {
+        self.undo_unit()
+    }
+
     fn commit(mut self: Box<Self>) -> R<()> {
         self.conn().execute_batch("COMMIT").map_err(map_err)?;
         self.open = false;

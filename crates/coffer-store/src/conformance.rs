@@ -462,6 +462,41 @@ pub fn outbox_items_are_unique_per_usage_record_and_come_due_in_order(store: &dy
     assert_eq!(ok(tx.outbox_of_charge(a, charge_id)).len(), 2);
 }
 
+pub fn an_adjustment_request_is_decided_once(store: &dyn Store) {
+    use crate::adjustments::{AdjustmentDecision, AdjustmentState, NewAdjustmentRequest};
+    let mut tx = ok(store.begin_write());
+    let a = new_account(tx.as_mut());
+    let new = |amount_minor: i64| NewAdjustmentRequest {
+        account_id: a,
+        amount_minor,
+        currency: Currency::Cny,
+        reason: "goodwill".into(),
+        requested_by: "alice".into(),
+        created_at: Timestamp(1),
+    };
+    let credit_id = ok(tx.insert_adjustment_request(&new(2_000_000)));
+    let debit_id = ok(tx.insert_adjustment_request(&new(-3_000_000)));
+    assert!(matches!(tx.insert_adjustment_request(&new(0)), Err(StoreError::Conflict { .. })), "zero is no adjustment");
+    let j = ok(append(tx.as_mut(), a, credit(2_000_000), 5));
+    let applied = AdjustmentDecision::Applied { by: "bob".into(), journal_tx_id: j, at: Timestamp(5) };
+    ok(tx.decide_adjustment_request(credit_id, &applied));
+    assert!(tx.decide_adjustment_request(credit_id, &applied).is_err(), "applied once");
+    let rejected = AdjustmentDecision::Rejected { by: "bob".into(), reason: "no".into(), at: Timestamp(6) };
+    assert!(tx.decide_adjustment_request(credit_id, &rejected).is_err(), "an applied request stays applied");
+    ok(tx.decide_adjustment_request(debit_id, &rejected));
+    let found = ok(tx.adjustment_request(credit_id)).unwrap_or_else(|| panic!("stored"));
+    assert_eq!(
+        (found.state, found.decided_by.as_deref(), found.journal_tx_id, found.request.amount_minor),
+        (AdjustmentState::Applied, Some("bob"), Some(j), 2_000_000)
+    );
+    let found = ok(tx.adjustment_request(debit_id)).unwrap_or_else(|| panic!("stored"));
+    assert_eq!((found.rejection_reason.as_deref(), found.decided_at), (Some("no"), Some(Timestamp(6))));
+    assert_eq!(ok(tx.adjustment_requests(Some(AdjustmentState::Pending), 10)).len(), 0);
+    let all: Vec<i64> = ok(tx.adjustment_requests(None, 10)).iter().map(|r| r.id).collect();
+    assert_eq!(all, vec![debit_id, credit_id], "newest first");
+    assert!(ok(tx.adjustment_request(debit_id + 100)).is_none());
+}
+
 /// Expands every conformance check into a `#[test]` for one engine. `$factory` is an
 /// expression producing a fresh, empty store (anything that derefs to `dyn Store`).
 #[macro_export]
@@ -486,6 +521,8 @@ macro_rules! conformance_tests {
             recharge_orders_move_through_their_states_once,
             a_bank_transaction_is_recorded_once_and_credited_once,
             outbox_items_are_unique_per_usage_record_and_come_due_in_order,
+            an_adjustment_request_is_decided_once,
+            a_rolled_back_savepoint_undoes_only_its_own_writes,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {
@@ -497,4 +534,29 @@ macro_rules! conformance_tests {
             }
         )*
     };
+}
+
+/// A group commit runs many units of work in one transaction: a unit rolled back to
+/// its savepoint leaves nothing, and the units around it still commit.
+pub fn a_rolled_back_savepoint_undoes_only_its_own_writes(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(tx.savepoint());
+    ok(append(tx.as_mut(), id, credit(100), 10));
+    ok(tx.release_savepoint());
+    ok(tx.savepoint());
+    ok(append(tx.as_mut(), id, credit(50), 20));
+    ok(tx.rollback_to_savepoint());
+    ok(tx.savepoint());
+    let overdraw = vec![Posting::new(Book::Revenue, 0, 500), Posting::new(Book::Cash, 0, -500)];
+    assert!(append(tx.as_mut(), id, overdraw, 30).is_err());
+    ok(tx.rollback_to_savepoint());
+    ok(tx.savepoint());
+    ok(append(tx.as_mut(), id, credit(25), 40));
+    ok(tx.release_savepoint());
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 125);
+    assert_eq!(ok(r.account(id)).map(|a| a.journal_seq), Some(2));
+    assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 2);
 }

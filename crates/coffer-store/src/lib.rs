@@ -11,14 +11,16 @@
 //! billing account (plus global catalogues such as activation codes).
 //!
 //! # Layout
-//! - [`records`]: what goes in and comes out.
+//! - [`records`]: what goes in and comes out ([`rails`] and [`adjustments`] too).
 //! - [`Store`], [`Reads`], [`WriteTx`]: the port.
 
+pub mod adjustments;
 pub mod auth;
 pub mod conformance;
 pub mod rails;
 pub mod records;
 
+use adjustments::*;
 use coffer_core::card::CardStatus;
 use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
 use coffer_core::journal::Book;
@@ -104,6 +106,15 @@ pub trait Reads {
     fn outbox_due(&mut self, now: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
     fn outbox_of_charge(&mut self, account: AccountId, charge: ChargeId) -> StoreResult<Vec<OutboxItem>>;
     fn outbox_items(&mut self, state: Option<OutboxState>, limit: u32) -> StoreResult<Vec<OutboxItem>>;
+
+    // Operator adjustments awaiting a second operator.
+    fn adjustment_request(&mut self, id: i64) -> StoreResult<Option<AdjustmentRequest>>;
+    /// Newest first; `None` lists every state.
+    fn adjustment_requests(
+        &mut self,
+        state: Option<AdjustmentState>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdjustmentRequest>>;
 }
 
 /// One write transaction. Every method joins it; nothing is visible to others until
@@ -149,6 +160,23 @@ pub trait WriteTx: Reads {
     /// A known `usage_record_id` is a Conflict.
     fn insert_outbox_item(&mut self, new: &NewOutboxItem) -> StoreResult<i64>;
     fn update_outbox_item(&mut self, id: i64, update: &OutboxUpdate) -> StoreResult<()>;
+
+    fn insert_adjustment_request(&mut self, new: &NewAdjustmentRequest) -> StoreResult<i64>;
+    /// Refused (an error) unless the request is still pending.
+    fn decide_adjustment_request(&mut self, id: i64, decision: &AdjustmentDecision) -> StoreResult<()>;
+
+    /// Marks the point [`WriteTx::rollback_to_savepoint`] returns to, so one unit of
+    /// work among several in this transaction (a charge in a group commit) can be
+    /// undone alone. Not nested: each savepoint is released or rolled back before the
+    /// next is taken.
+    fn savepoint(&mut self) -> StoreResult<()>;
+    /// Keeps everything written since [`WriteTx::savepoint`].
+    fn release_savepoint(&mut self) -> StoreResult<()>;
+    /// Undoes everything written since [`WriteTx::savepoint`] (locks taken since are
+    /// released on PostgreSQL) and leaves the transaction usable, even after an error
+    /// that would otherwise abort it.
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
+
     /// Makes everything durable (SQLite: synchronous=FULL; PostgreSQL: synchronous_commit).
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "console_batches.html",
     "console_recharges.html",
     "console_transfers.html",
+    "console_adjustments.html",
+    "console_outbox.html",
 );
 
 fn env() -> &'static Environment<'static> {

@@ -30,6 +30,7 @@ fn spawn() -> Server {
     coffer_app::demo::build(&app).unwrap_or_else(|e| panic!("{e}"));
     for (login, role, account) in [
         ("operator", Role::Operator, None),
+        ("operator2", Role::Operator, None),
         ("owner", Role::Owner, Some(AccountId(1))),
         ("finance", Role::Finance, Some(AccountId(1))),
         ("viewer", Role::Viewer, Some(AccountId(1))),
@@ -145,6 +146,10 @@ const CONSOLE_PAGES: &[&str] = &[
     "/console/recharges",
     "/console/bank-transfers",
     "/console/bank-transfers?state=credited",
+    "/console/adjustments",
+    "/console/adjustments?state=applied",
+    "/console/cloud-outbox",
+    "/console/cloud-outbox?state=pending",
 ];
 
 fn statuses(client: &Client, pages: &[&str]) -> Vec<(String, u16)> {
@@ -223,6 +228,53 @@ fn an_invalid_face_value_is_shown_next_to_its_field_and_writes_nothing() {
     assert!(page.body.contains("id=\"e-face_value\""), "{}", page.body);
     assert!(page.body.contains("multiple of 100"));
     assert_eq!(server.app.cards(AccountId(1), None).unwrap_or_else(|e| panic!("{e}")).len(), before);
+}
+
+fn cash(server: &Server) -> i64 {
+    server.app.account_overview(AccountId(1)).unwrap_or_else(|e| panic!("{e}")).cash_minor
+}
+
+#[test]
+fn a_large_console_adjustment_waits_for_a_second_operator_to_approve_it() {
+    let server = spawn();
+    let first = Client::login(&server, "operator");
+    let csrf = first.csrf();
+    let before = cash(&server);
+    let form = |amount: &'static str| [("amount", amount), ("reason", "goodwill"), ("csrf", csrf.as_str())];
+    let bad = first.post("/console/accounts/1/adjustments", &form("-"));
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"e-amount\""), "{}", bad.body);
+    let confirm = first.post("/console/accounts/1/adjustments", &form("20000"));
+    assert!(confirm.body.contains("Adjust this account&#x27;s cash?") || confirm.body.contains("Adjust this account"));
+    let mut confirmed = form("20000").to_vec();
+    confirmed.push(("confirm", "yes"));
+    let done = first.post("/console/accounts/1/adjustments", &confirmed);
+    assert_eq!(done.location.as_deref(), Some("/console/accounts/1?done=adjustment_pending"), "{}", done.body);
+    assert_eq!(cash(&server), before, "nothing moves before approval");
+    let id = server.app.adjustment_requests(Some("pending"), 10).unwrap_or_else(|e| panic!("{e}"))[0].id;
+    let approve = format!("/console/adjustments/{id}/approve");
+    let own = first.post(&approve, &[("confirm", "yes"), ("csrf", &csrf)]);
+    assert_eq!(own.status, 422);
+    assert!(own.body.contains("another operator must approve it"), "{}", own.body);
+    let second = Client::login(&server, "operator2");
+    let csrf2 = second.csrf();
+    assert!(second.get("/console/adjustments").body.contains(&format!("Approve adjustment {id}")));
+    assert!(second.post(&approve, &[("csrf", &csrf2)]).body.contains("Approve this adjustment?"));
+    let ok = second.post(&approve, &[("confirm", "yes"), ("csrf", &csrf2)]);
+    assert_eq!(ok.location.as_deref(), Some("/console/adjustments?done=applied"));
+    assert_eq!(cash(&server), before + 2_000_000);
+}
+
+#[test]
+fn the_cloud_outbox_page_runs_a_delivery_pass_for_operators_only() {
+    let server = spawn();
+    let owner = Client::login(&server, "owner");
+    assert_eq!(owner.post("/console/cloud-outbox/deliver", &[("csrf", &owner.csrf())]).status, 403);
+    let operator = Client::login(&server, "operator");
+    let done = operator.post("/console/cloud-outbox/deliver", &[("csrf", &operator.csrf())]);
+    let location = done.location.unwrap_or_default();
+    assert!(location.starts_with("/console/cloud-outbox?attempted="), "{location}");
+    assert!(operator.get(&location).body.contains("Delivery pass done"));
 }
 
 #[test]

@@ -108,6 +108,9 @@ fn input_of(p: &Parsed) -> ChargeInput {
 
 impl App {
     pub fn settle_charge(&self, req: &SettleCharge<'_>) -> AppResult<ChargeSettled> {
+        if let Some(group) = &self.group {
+            return group.settle(req);
+        }
         let now = self.now();
         let policy = self.config.policy.clone();
         self.write(|tx| settle_charge_in_tx(tx, &policy, req, now))

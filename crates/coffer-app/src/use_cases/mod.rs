@@ -2,6 +2,7 @@
 //! each `*_in_tx` function joins the caller's.
 
 pub mod accounts;
+pub mod adjustment_requests;
 pub mod adjustments;
 pub mod bank_statements;
 pub mod bank_transfers;

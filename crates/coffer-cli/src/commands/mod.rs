@@ -2,8 +2,10 @@
 
 pub mod account;
 pub mod adjust;
+pub mod adjustment;
 pub mod alipay;
 pub mod bank;
+pub mod bench;
 pub mod card;
 pub mod cash;
 pub mod charge;
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> CliResult<Out> {
     let command = match cli.command {
         Command::Alipay(cmd) => return alipay::run(cmd),
         Command::AlipaySandbox(args) => return alipay::run_sandbox(args),
+        // The benchmark opens databases of its own, never the --db file.
+        Command::Bench(args) => return bench::run(&cli.global, args),
         other => other,
     };
     let ctx = context::open(&cli.global)?;
@@ -38,6 +42,7 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Card(cmd) => card::run(&ctx, cmd),
         Command::Charge(cmd) => charge::run(&ctx, cmd),
         Command::Adjust(args) => adjust::run(&ctx, args),
+        Command::Adjustment(cmd) => adjustment::run(&ctx, cmd),
         Command::Statement(cmd) => statement::run(&ctx, cmd),
         Command::Bank(cmd) => bank::run(&ctx, cmd),
         Command::Cloud(cmd) => cloud::run(&ctx, cmd),
@@ -47,6 +52,8 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Operator(cmd) => identity::run_operator(&ctx, cmd),
         Command::Token(cmd) => identity::run_token(&ctx, cmd),
-        Command::Alipay(_) | Command::AlipaySandbox(_) => unreachable!("handled before opening the database"),
+        Command::Alipay(_) | Command::AlipaySandbox(_) | Command::Bench(_) => {
+            unreachable!("handled before opening the database")
+        }
     }
 }

@@ -120,6 +120,8 @@ pub async fn adjust(
     ApiJson(body): ApiJson<AdjustmentRequest>,
 ) -> Result<Response, ApiError> {
     caller.require(AccountId(id), Need::Operator)?;
+    // The requester may not approve a large adjustment: the caller, never a name in the body.
+    let who = caller.0.who();
     let route = format!("POST /v1/accounts/{id}/adjustments");
     once(
         &s,
@@ -132,9 +134,10 @@ pub async fn adjust(
                 amount_minor: body.amount_minor,
                 currency: &body.currency,
                 reason: &body.reason,
+                requested_by: &who,
                 idempotency_key: key,
             };
-            app.adjust_cash(&req).map(|j| AdjustmentResponse { journal_tx_id: j.0 })
+            app.adjust_cash(&req).map(|o| AdjustmentResponse::from(&o))
         },
     )
     .await

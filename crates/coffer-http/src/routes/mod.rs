@@ -1,6 +1,7 @@
 //! The `/v1` API, one module per area, merged here.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod bank_transfers;
 pub mod cards;
 pub mod cash;
@@ -39,6 +40,9 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/charges/{charge_id}", get(charges::show))
         .route("/v1/accounts/{account_id}/charges/{charge_id}/reverse", post(charges::reverse))
         .route("/v1/accounts/{account_id}/adjustments", post(charges::adjust))
+        .route("/v1/adjustment-requests", get(adjustments::list))
+        .route("/v1/adjustment-requests/{request_id}/approve", post(adjustments::approve))
+        .route("/v1/adjustment-requests/{request_id}/reject", post(adjustments::reject))
         .route("/v1/accounts/{account_id}/statements/income-expenditure", get(statements::income_expenditure))
         .route("/v1/accounts/{account_id}/statements/consumption", get(statements::consumption))
         .route("/v1/accounts/{account_id}/statements/monthly", get(statements::monthly))

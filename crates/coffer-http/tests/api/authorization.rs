@@ -72,6 +72,10 @@ fn endpoints() -> Vec<Endpoint> {
             json!({"kind": "standard", "face_value_minor": 100, "currency": "CNY", "validity": {"valid_days": 1}, "count": 1}),
             Need::GlobalOperator,
         ),
+        e("GET", "/v1/adjustment-requests?state=pending", none.clone(), Need::GlobalOperator),
+        // No such request: an operator gets past authorization to adjustment_request_not_found.
+        e("POST", "/v1/adjustment-requests/999999/approve", none.clone(), Need::GlobalOperator),
+        e("POST", "/v1/adjustment-requests/999999/reject", json!({"reason": "matrix"}), Need::GlobalOperator),
         e(
             "POST",
             "/v1/charges/preview",

@@ -1,5 +1,5 @@
 //! Operator actions on one account: issue a voucher, allocate a prepaid card,
-//! reverse a charge. Each goes through a confirmation page.
+//! adjust cash (`adjust`), reverse a charge. Each goes through a confirmation page.
 
 use std::collections::HashMap;
 
@@ -36,9 +36,11 @@ async fn render_page(
     let orders: Vec<Value> = orders.iter().map(|x| crate::pages::recharge::order_view(x, &zone)).collect();
     let blank = |defaults: Value| (defaults, Errors::default());
     let (mut voucher, mut card) = (blank(context! { kind => "standard", valid_days => "90" }), blank(context! {}));
+    let mut adjust = blank(context! {});
     let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     match failed {
         Some(("voucher", values, errors)) => voucher = (values, errors),
+        Some(("adjust", values, errors)) => adjust = (values, errors),
         Some((_, values, errors)) => card = (values, errors),
         None => {}
     }
@@ -46,11 +48,28 @@ async fn render_page(
         orders, notice,
         voucher_values => voucher.0, voucher_errors => voucher.1,
         card_values => card.0, card_errors => card.1,
+        adjust_values => adjust.0, adjust_errors => adjust.1,
+        threshold => money(s.app.config.approval_threshold_minor, o.account.account.currency),
     };
     Ok(render_status(status, "console_account.html", with(base(v, Some(&o.account), "operate"), ctx)))
 }
 
-async fn operator_account(s: &AppState, v: &Viewer, id: i64) -> Result<AccountOverview, crate::viewer::PageError> {
+pub(crate) async fn render_failed(
+    s: &AppState,
+    v: &Viewer,
+    o: &AccountOverview,
+    form: &str,
+    values: Value,
+    errors: Errors,
+) -> PageResult {
+    render_page(s, v, o, Some((form, values, errors)), None).await
+}
+
+pub(crate) async fn operator_account(
+    s: &AppState,
+    v: &Viewer,
+    id: i64,
+) -> Result<AccountOverview, crate::viewer::PageError> {
     v.require_operator()?;
     crate::pages::account(s, v, id, Need::Operator).await
 }
@@ -65,7 +84,7 @@ pub async fn page(
     render_page(&s, &v, &o, None, crate::pages::notice(&q)).await
 }
 
-fn confirm_page(
+pub(crate) fn confirm_page(
     v: &Viewer,
     o: &AccountOverview,
     heading: &str,

@@ -1,9 +1,13 @@
 //! The operator console: finding accounts, direct vouchers and card allocations,
-//! charge reversals, activation-code batches, and the Alipay recharge log.
+//! cash adjustments and their approval queue, charge reversals, activation-code
+//! batches, bank transfers, the Alipay recharge log and the cloud outbox.
 //! Customer pages double as the operator's view of one account.
 
 pub mod account;
+pub mod adjust;
+pub mod adjustments;
 pub mod batches;
+pub mod outbox;
 pub mod transfers;
 
 use std::collections::HashMap;
@@ -25,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route(a, get(account::page))
         .route(&format!("{a}/vouchers"), post(account::issue_voucher))
         .route(&format!("{a}/cards"), post(account::allocate_card))
+        .route(&format!("{a}/adjustments"), post(adjust::adjust))
         .route(&format!("{a}/charges/{{charge_id}}/reverse"), get(account::reverse_form).post(account::reverse))
         .route("/console/code-batches", get(batches::page).post(batches::generate))
         .route("/console/code-batches/{batch_id}/codes.csv", get(batches::download))
@@ -32,6 +37,11 @@ pub fn routes() -> Router<AppState> {
         .route("/console/bank-transfers", get(transfers::page).post(transfers::record))
         .route("/console/bank-transfers/{transfer_id}/assign", post(transfers::assign))
         .route("/console/bank-transfers/{transfer_id}/approve", post(transfers::approve))
+        .route("/console/adjustments", get(adjustments::page))
+        .route("/console/cloud-outbox", get(outbox::page))
+        .route("/console/cloud-outbox/deliver", post(outbox::deliver))
+        .route("/console/adjustments/{request_id}/approve", post(adjustments::approve))
+        .route("/console/adjustments/{request_id}/reject", post(adjustments::reject))
 }
 
 /// Accounts, searchable by name, number or transfer reference.

@@ -68,6 +68,8 @@ pub fn notice(query: &HashMap<String, String>) -> Option<&'static str> {
         "voucher" => "Voucher issued.",
         "allocated" => "Prepaid card allocated.",
         "reversed" => "Charge reversed.",
+        "adjusted" => "Cash adjusted.",
+        "adjustment_pending" => "The adjustment is above the approval threshold; it waits for a second operator.",
         _ => return None,
     })
 }

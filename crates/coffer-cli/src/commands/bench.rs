@@ -1,0 +1,248 @@
+//! `coffer bench`: a realistic workload, measured. Sets up `--accounts` billing
+//! accounts (vouchers, discount voucher, prepaid cards, cash; a billing-center and a
+//! cloud-settled workspace each), settles a stream of charges through the use-case
+//! API, and reports throughput, latency percentiles, peak RSS, bytes on disk per
+//! posting, `verify` speed, statement-page latency and, on SQLite, a raw-storage
+//! baseline (the same rows by plain SQL at the same durability). It never touches
+//! the `--db` file: SQLite runs use fresh files in `--dir`; PostgreSQL runs write
+//! into `--database-url`, which should be a throwaway database.
+
+mod measure;
+mod run;
+mod setup;
+mod workload;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use coffer_app::clock::ManualClock;
+use coffer_app::group_commit::GroupConfig;
+use coffer_app::{App, AppConfig};
+use coffer_core::ids::AccountId;
+use coffer_core::time::Timestamp;
+use coffer_store::records::PageQuery;
+use coffer_store::Store;
+use coffer_store_sqlite::raw_bench::{self, RawLoad};
+use serde_json::json;
+
+use crate::args::Global;
+use crate::error::{CliError, CliResult};
+use crate::output::Out;
+use measure::Latencies;
+
+/// 2026-11-26T02:00:00Z: every run settles at the same instant, so a seed fixes the outcome.
+const BENCH_NOW: Timestamp = Timestamp(1_795_658_400_000);
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Billing accounts to set up.
+    #[arg(long, default_value_t = 10_000)]
+    pub accounts: usize,
+    /// Charges to settle in the timed run.
+    #[arg(long, default_value_t = 100_000)]
+    pub charges: u64,
+    /// Concurrent callers.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Every charge on one account (the worst case for per-account serialization).
+    #[arg(long)]
+    pub hot_account: bool,
+    /// Settle through the group committer (one durable transaction per batch).
+    #[arg(long)]
+    pub group_commit: bool,
+    /// Largest group-commit batch.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Longest a group-commit batch waits for more charges, in ms (0: flush when the queue is empty).
+    #[arg(long, default_value_t = 0)]
+    pub batch_wait_ms: u64,
+    /// Open loop at this many charges/s (latency from each charge's due time).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// The workload's seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Skip the raw-storage baseline (SQLite only).
+    #[arg(long)]
+    pub no_raw: bool,
+    /// Where SQLite runs put their files (replaced if present).
+    #[arg(long, default_value = "/tmp/coffer-bench")]
+    pub dir: PathBuf,
+}
+
+pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
+    let (store, db_file) = open_store(global, &args)?;
+    let clock = Arc::new(ManualClock::new(BENCH_NOW));
+    let app = App::new(store, AppConfig::with_code_key(vec![7; 32]), clock);
+    let mut report = String::new();
+    let t = Instant::now();
+    setup::build(&app, args.accounts, args.seed)?;
+    let setup_s = t.elapsed().as_secs_f64();
+    let before = app.verify()?;
+    let _ = writeln!(report, "setup: {} accounts, {} postings in {setup_s:.1} s", args.accounts, before.postings);
+
+    let runner = match args.group_commit {
+        true => app.clone().with_group_commit(GroupConfig {
+            max_batch: args.batch,
+            max_wait: Duration::from_millis(args.batch_wait_ms),
+        }),
+        false => app.clone(),
+    };
+    let plan = run::Plan {
+        charges: args.charges,
+        accounts: args.accounts,
+        concurrency: args.concurrency,
+        hot: args.hot_account,
+        seed: args.seed,
+        rate: args.rate,
+    };
+    let outcome = run::run(&runner, &plan);
+    let batches = runner.group.as_ref().map(|g| g.batches());
+    drop(runner);
+    let lat = Latencies::new(outcome.latencies_us);
+    let secs = outcome.elapsed.as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = args.charges as f64 / secs;
+    let _ = writeln!(
+        report,
+        "charges: {} in {secs:.2} s = {rate:.0} charges/s ({} settled, refused {:?}){}",
+        args.charges,
+        outcome.settled,
+        outcome.refused,
+        batches.map(|b| format!(", {b} batches")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        report,
+        "latency ms: p50 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+        lat.ms(0.5),
+        lat.ms(0.99),
+        lat.ms(0.999),
+        lat.ms(1.0)
+    );
+
+    let t = Instant::now();
+    let after = app.verify()?;
+    let verify_s = t.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let verify_rate = after.postings as f64 / verify_s;
+    let _ = writeln!(
+        report,
+        "verify: {} postings in {verify_s:.2} s = {verify_rate:.0} postings/s, clean: {}",
+        after.postings,
+        after.is_clean()
+    );
+    let charge_postings = after.postings - before.postings;
+    let page_p99 = statement_page_p99(&app, &args)?;
+    let _ = writeln!(report, "statement page of 100: p99 {page_p99:.3} ms");
+    let mut bytes_per_posting = None;
+    if let Some(file) = &db_file {
+        raw_bench::checkpoint(file).map_err(store_err)?;
+        #[allow(clippy::cast_precision_loss)]
+        let per = measure::sqlite_bytes(file) as f64 / after.postings.max(1) as f64;
+        bytes_per_posting = Some(per);
+        let _ = writeln!(report, "disk: {} bytes = {per:.0} bytes/posting", measure::sqlite_bytes(file));
+        if !args.no_raw {
+            let per_commit = batches.map(|b| args.charges / b.max(1)).unwrap_or(1).max(1);
+            let load = RawLoad {
+                accounts: args.accounts as u64,
+                charges: outcome.settled,
+                postings_per_charge: (charge_postings + outcome.settled / 2) / outcome.settled.max(1),
+                charges_per_commit: per_commit,
+            };
+            let raw_path = args.dir.join("raw.db");
+            remove_db(&raw_path);
+            let raw = raw_bench::run(&raw_path, load).map_err(store_err)?.as_secs_f64();
+            #[allow(clippy::cast_precision_loss)]
+            let raw_rate = outcome.settled as f64 / raw;
+            let _ = writeln!(
+                report,
+                "raw baseline: {} charges x {} postings, {} per commit: {raw_rate:.0} charges/s; coffer/raw = {:.0}%",
+                load.charges,
+                load.postings_per_charge,
+                load.charges_per_commit,
+                100.0 * rate / raw_rate
+            );
+        }
+    }
+    let rss = measure::peak_rss_mb().unwrap_or(0.0);
+    let _ = writeln!(report, "peak RSS: {rss:.0} MB");
+    let _ = writeln!(report, "reproduce: {}", reproduce(global, &args));
+    let json = json!({
+        "charges_per_s": rate, "p50_ms": lat.ms(0.5), "p99_ms": lat.ms(0.99), "p999_ms": lat.ms(0.999),
+        "verify_postings_per_s": verify_rate, "statement_page_p99_ms": page_p99,
+        "bytes_per_posting": bytes_per_posting, "peak_rss_mb": rss, "clean": after.is_clean(),
+    });
+    Ok(Out::new(json, report))
+}
+
+fn open_store(global: &Global, args: &BenchArgs) -> CliResult<(Arc<dyn Store>, Option<PathBuf>)> {
+    if let Some(url) = &global.database_url {
+        let store = coffer_store_postgres::PostgresStore::connect(url)
+            .map_err(|e| CliError::internal(format!("cannot open database: {e}")))?;
+        return Ok((Arc::new(store), None));
+    }
+    std::fs::create_dir_all(&args.dir).map_err(|e| CliError::internal(format!("{}: {e}", args.dir.display())))?;
+    let file = args.dir.join("bench.db");
+    remove_db(&file);
+    let store = coffer_store_sqlite::SqliteStore::open(&file)
+        .map_err(|e| CliError::internal(format!("cannot open {}: {e}", file.display())))?;
+    Ok((Arc::new(store), Some(file)))
+}
+
+fn store_err(e: coffer_store::StoreError) -> CliError {
+    CliError::internal(format!("raw baseline: {e}"))
+}
+
+/// Removes a database and its WAL files left by an earlier run.
+fn remove_db(file: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = file.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// p99 of reading the first statement page (100 lines) of 200 accounts of the run.
+fn statement_page_p99(app: &App, args: &BenchArgs) -> CliResult<f64> {
+    let mut samples = Vec::new();
+    for k in 0..200_u64 {
+        let idx = if args.hot_account { 0 } else { (k * 7919) % args.accounts.max(1) as u64 };
+        let account = AccountId(i64::try_from(idx).unwrap_or(0) + 1);
+        let page = PageQuery { from: None, until: None, after: None, limit: 100 };
+        let t = Instant::now();
+        app.read(|r| Ok(r.statement_lines(account, &page)?))?;
+        samples.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+    }
+    Ok(Latencies::new(samples).ms(0.99))
+}
+
+/// The command line that repeats this run.
+fn reproduce(global: &Global, a: &BenchArgs) -> String {
+    let mut cmd = String::from("coffer bench");
+    if global.database_url.is_some() {
+        cmd.push_str(" --database-url \"$COFFER_DATABASE_URL\"");
+    } else {
+        let _ = write!(cmd, " --dir {}", a.dir.display());
+    }
+    let _ = write!(
+        cmd,
+        " --accounts {} --charges {} --concurrency {} --seed {}",
+        a.accounts, a.charges, a.concurrency, a.seed
+    );
+    if a.group_commit {
+        let _ = write!(cmd, " --group-commit --batch {} --batch-wait-ms {}", a.batch, a.batch_wait_ms);
+    }
+    if a.hot_account {
+        cmd.push_str(" --hot-account");
+    }
+    if let Some(rate) = a.rate {
+        let _ = write!(cmd, " --rate {rate}");
+    }
+    if a.no_raw {
+        cmd.push_str(" --no-raw");
+    }
+    cmd
+}

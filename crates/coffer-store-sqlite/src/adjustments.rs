@@ -37,7 +37,7 @@ fn request_row(r: &Row<'_>) -> rusqlite::Result<AdjustmentRequest> {
 
 pub(crate) fn adjustment_request(c: &Connection, id: i64) -> R<Option<AdjustmentRequest>> {
     let sql = format!("SELECT {COLUMNS} FROM adjustment_request WHERE adjustment_request_id = ?1");
-    c.query_row(&sql, [id], request_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [id], request_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn adjustment_requests(

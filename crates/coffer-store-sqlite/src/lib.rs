@@ -83,6 +83,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(map_err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    // A charge runs a few dozen distinct statements; rusqlite's default cache of 16
+    // would evict and re-parse them on every charge.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -106,6 +109,25 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     conn.execute_batch(end).map_err(map_err)?;
     result
+}
+
+/// Statements kept prepared per connection.
+const STATEMENT_CACHE: usize = 256;
+
+/// Runs a parameterless statement (savepoint control) through the connection's
+/// statement cache, so it is parsed once per connection instead of on every call.
+pub(crate) fn run_cached(c: &Connection, sql: &str) -> StoreResult<()> {
+    c.prepare_cached(sql).and_then(|mut s| s.execute([])).map(drop).map_err(map_err)
+}
+
+/// `Connection::query_row` through the statement cache.
+pub(crate) fn cached_row<T>(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(p, f)
 }
 
 /// Maps engine errors onto the port's: constraint names survive so callers can tell

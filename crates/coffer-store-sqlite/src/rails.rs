@@ -59,7 +59,7 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<RechargeOrder> {
 
 pub(crate) fn recharge_order(c: &Connection, out_trade_no: &str) -> R<Option<RechargeOrder>> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM recharge_order WHERE out_trade_no = ?1");
-    c.query_row(&sql, [out_trade_no], order_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [out_trade_no], order_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn recharge_orders_of(c: &Connection, account: AccountId, limit: u32) -> R<Vec<RechargeOrder>> {
@@ -188,12 +188,12 @@ fn transfer_row(r: &Row<'_>) -> rusqlite::Result<BankTransfer> {
 
 pub(crate) fn bank_transfer(c: &Connection, txid: &str) -> R<Option<BankTransfer>> {
     let sql = format!("SELECT {TRANSFER_COLUMNS} FROM bank_transfer WHERE bank_transaction_id = ?1");
-    c.query_row(&sql, [txid], transfer_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [txid], transfer_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn bank_transfer_by_id(c: &Connection, id: i64) -> R<Option<BankTransfer>> {
     let sql = format!("SELECT {TRANSFER_COLUMNS} FROM bank_transfer WHERE bank_transfer_id = ?1");
-    c.query_row(&sql, [id], transfer_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [id], transfer_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn bank_transfers(c: &Connection, state: Option<TransferState>, limit: u32) -> R<Vec<BankTransfer>> {

@@ -19,7 +19,7 @@ type R<T> = StoreResult<T>;
 
 pub(crate) fn account(c: &Connection, id: AccountId) -> R<Option<AccountRecord>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM billing_account WHERE billing_account_id = ?1");
-    c.query_row(&sql, [id.0], account_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [id.0], account_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn accounts(c: &Connection) -> R<Vec<AccountRecord>> {
@@ -29,7 +29,7 @@ pub(crate) fn accounts(c: &Connection) -> R<Vec<AccountRecord>> {
 
 pub(crate) fn workspace(c: &Connection, id: &WorkspaceId) -> R<Option<Workspace>> {
     let sql = format!("SELECT {WORKSPACE_COLUMNS} FROM workspace WHERE workspace_id = ?1");
-    c.query_row(&sql, [id.as_str()], workspace_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [id.as_str()], workspace_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn workspaces_of(c: &Connection, account: AccountId) -> R<Vec<Workspace>> {
@@ -40,8 +40,7 @@ pub(crate) fn workspaces_of(c: &Connection, account: AccountId) -> R<Vec<Workspa
 pub(crate) fn book_balance(c: &Connection, account: AccountId, book: Book, instrument_id: i64) -> R<i64> {
     let sql = "SELECT balance_minor FROM ledger_account \
                WHERE billing_account_id = ?1 AND book = ?2 AND instrument_id = ?3";
-    let found: Option<i64> = c
-        .query_row(sql, params![account.0, book.as_str(), instrument_id], |r| r.get(0))
+    let found: Option<i64> = crate::cached_row(c, sql, params![account.0, book.as_str(), instrument_id], |r| r.get(0))
         .optional()
         .map_err(from_sql_err)?;
     Ok(found.unwrap_or(0))
@@ -70,7 +69,7 @@ pub(crate) fn vouchers_of(c: &Connection, account: AccountId, status: Option<Vou
 
 pub(crate) fn voucher(c: &Connection, account: AccountId, id: VoucherId) -> R<Option<VoucherRecord>> {
     let sql = format!("SELECT {VOUCHER_COLUMNS} FROM voucher WHERE billing_account_id = ?1 AND voucher_id = ?2");
-    c.query_row(&sql, [account.0, id.0], voucher_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [account.0, id.0], voucher_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn cards_of(c: &Connection, account: AccountId, status: Option<CardStatus>) -> R<Vec<CardRecord>> {
@@ -83,7 +82,7 @@ pub(crate) fn cards_of(c: &Connection, account: AccountId, status: Option<CardSt
 
 pub(crate) fn card(c: &Connection, account: AccountId, id: CardId) -> R<Option<CardRecord>> {
     let sql = format!("SELECT {CARD_COLUMNS} FROM prepaid_card WHERE billing_account_id = ?1 AND prepaid_card_id = ?2");
-    c.query_row(&sql, [account.0, id.0], card_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [account.0, id.0], card_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn vouchers_due(c: &Connection, now: Timestamp, limit: u32) -> R<Vec<(AccountId, VoucherId)>> {
@@ -159,13 +158,14 @@ fn with_deductions(c: &Connection, mut charge: ChargeRecord) -> R<ChargeRecord> 
 
 pub(crate) fn charge(c: &Connection, account: AccountId, id: ChargeId) -> R<Option<ChargeRecord>> {
     let sql = format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE billing_account_id = ?1 AND charge_id = ?2");
-    let found = c.query_row(&sql, [account.0, id.0], charge_row).optional().map_err(from_sql_err)?;
+    let found = crate::cached_row(c, &sql, [account.0, id.0], charge_row).optional().map_err(from_sql_err)?;
     found.map(|ch| with_deductions(c, ch)).transpose()
 }
 
 pub(crate) fn charge_by_bill(c: &Connection, ws: &WorkspaceId, bill: &BillId) -> R<Option<ChargeRecord>> {
     let sql = format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE workspace_id = ?1 AND bill_id = ?2");
-    let found = c.query_row(&sql, [ws.as_str(), bill.as_str()], charge_row).optional().map_err(from_sql_err)?;
+    let found =
+        crate::cached_row(c, &sql, [ws.as_str(), bill.as_str()], charge_row).optional().map_err(from_sql_err)?;
     found.map(|ch| with_deductions(c, ch)).transpose()
 }
 
@@ -186,7 +186,7 @@ fn page_bounds(page: &PageQuery) -> (i64, i64, i64) {
 pub(crate) fn idempotency(c: &Connection, scope: &str, key: &str) -> R<Option<IdempotencyRecord>> {
     let sql = "SELECT scope, idem_key, fingerprint, result_ref, created_at_ms FROM idempotency \
                WHERE scope = ?1 AND idem_key = ?2";
-    c.query_row(sql, [scope, key], |r| {
+    crate::cached_row(c, sql, [scope, key], |r| {
         Ok(IdempotencyRecord {
             scope: r.get(0)?,
             key: r.get(1)?,
@@ -208,7 +208,7 @@ fn batch_row(r: &Row<'_>) -> rusqlite::Result<CodeBatchRecord> {
 
 pub(crate) fn code_batch(c: &Connection, id: CodeBatchId) -> R<Option<CodeBatchRecord>> {
     let sql = format!("SELECT {BATCH_COLUMNS} FROM code_batch b WHERE b.code_batch_id = ?1");
-    c.query_row(&sql, [id.0], batch_row).optional().map_err(from_sql_err)
+    crate::cached_row(c, &sql, [id.0], batch_row).optional().map_err(from_sql_err)
 }
 
 pub(crate) fn code_by_hash(c: &Connection, code_hash: &str) -> R<Option<CodeRecord>> {
@@ -216,7 +216,7 @@ pub(crate) fn code_by_hash(c: &Connection, code_hash: &str) -> R<Option<CodeReco
         "SELECT a.activation_code_id, a.status, a.redeemed_by_account_id, {BATCH_COLUMNS} \
          FROM activation_code a JOIN code_batch b ON b.code_batch_id = a.code_batch_id WHERE a.code_hash = ?1"
     );
-    c.query_row(&sql, [code_hash], |r| {
+    crate::cached_row(c, &sql, [code_hash], |r| {
         let status: String = r.get(1)?;
         let redeemed_by: Option<i64> = r.get(2)?;
         let batch = batch_row_offset(r, 3)?;
@@ -257,13 +257,13 @@ fn batch_row_offset(r: &Row<'_>, offset: usize) -> rusqlite::Result<CodeBatchRec
 
 pub(crate) fn failed_attempts_since(c: &Connection, account: AccountId, since: Timestamp) -> R<u32> {
     let sql = "SELECT COUNT(*) FROM activation_attempt WHERE billing_account_id = ?1 AND at_ms >= ?2";
-    c.query_row(sql, [account.0, since.0], |r| r.get(0)).map_err(from_sql_err)
+    crate::cached_row(c, sql, [account.0, since.0], |r| r.get(0)).map_err(from_sql_err)
 }
 
 pub(crate) fn cash_credit_by_external(c: &Connection, source: &str, external_id: &str) -> R<Option<CashCreditRecord>> {
     let sql = "SELECT billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms FROM cash_credit \
                WHERE source = ?1 AND external_id = ?2";
-    c.query_row(sql, [source, external_id], |r| {
+    crate::cached_row(c, sql, [source, external_id], |r| {
         Ok(CashCreditRecord {
             credit: NewCashCredit {
                 account_id: AccountId(r.get(0)?),
@@ -349,7 +349,7 @@ pub(crate) fn journal_of(c: &Connection, account: AccountId, after_seq: i64, lim
 
 pub(crate) fn journal_tx(c: &Connection, account: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {
     let sql = format!("SELECT {TX_COLUMNS} FROM journal_tx WHERE billing_account_id = ?1 AND journal_tx_id = ?2");
-    let found = c.query_row(&sql, [account.0, id.0], tx_row).optional().map_err(from_sql_err)?;
+    let found = crate::cached_row(c, &sql, [account.0, id.0], tx_row).optional().map_err(from_sql_err)?;
     found.map(|tx| with_postings(c, tx)).transpose()
 }
 

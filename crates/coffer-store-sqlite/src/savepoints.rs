@@ -4,18 +4,20 @@
 
 use coffer_store::StoreResult;
 
-use crate::{map_err, SqliteWriteTx};
+use crate::SqliteWriteTx;
 
 impl SqliteWriteTx<'_> {
     pub(crate) fn begin_unit(&mut self) -> StoreResult<()> {
-        self.conn().execute_batch("SAVEPOINT coffer_unit").map_err(map_err)
+        crate::run_cached(self.conn(), "SAVEPOINT coffer_unit")
     }
 
     pub(crate) fn keep_unit(&mut self) -> StoreResult<()> {
-        self.conn().execute_batch("RELEASE coffer_unit").map_err(map_err)
+        crate::run_cached(self.conn(), "RELEASE coffer_unit")
     }
 
     pub(crate) fn undo_unit(&mut self) -> StoreResult<()> {
-        self.conn().execute_batch("ROLLBACK TO coffer_unit; RELEASE coffer_unit").map_err(map_err)
+        let c = self.conn();
+        crate::run_cached(c, "ROLLBACK TO coffer_unit")?;
+        crate::run_cached(c, "RELEASE coffer_unit")
     }
 }

@@ -258,14 +258,16 @@ impl WriteTx for SqliteWriteTx<'_> {
 /// nothing behind in the caller's transaction (SQLite keeps the earlier statements
 /// of a failed sequence otherwise).
 fn savepoint<T>(c: &Connection, f: impl FnOnce(&Connection) -> R<T>) -> R<T> {
-    c.execute_batch("SAVEPOINT coffer_write").map_err(map_err)?;
+    crate::run_cached(c, "SAVEPOINT coffer_write")?;
     match f(c) {
         Ok(value) => {
-            c.execute_batch("RELEASE coffer_write").map_err(map_err)?;
+            crate::run_cached(c, "RELEASE coffer_write")?;
             Ok(value)
         }
         Err(e) => {
-            let _ = c.execute_batch("ROLLBACK TO coffer_write; RELEASE coffer_write");
+            if crate::run_cached(c, "ROLLBACK TO coffer_write").is_ok() {
+                let _ = crate::run_cached(c, "RELEASE coffer_write");
+            }
             Err(e)
         }
     }

@@ -75,6 +75,10 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (set when serving behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Settle charges through the group committer: concurrent charges share one
+    /// durable transaction (one fsync per batch instead of per charge).
+    #[arg(long)]
+    pub group_commit: bool,
 }
 
 /// The demo's logins: (login, password, role, account index).
@@ -129,6 +133,10 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             .map_err(|e| CliError::internal(format!("cannot listen on {}: {e}", args.listen)))?;
         let base = format!("http://{addr}");
         let (app, sandbox) = with_alipay(ctx, &base, args.demo)?;
+        let app = match args.group_commit {
+            true => app.with_group_commit(coffer_app::group_commit::GroupConfig::default()),
+            false => app,
+        };
         let state = AppState {
             app: app.clone(),
             auth: ctx.auth.clone(),

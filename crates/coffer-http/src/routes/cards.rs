@@ -46,23 +46,7 @@ pub async fn buy(
     ApiJson(body): ApiJson<BuyCardRequest>,
 ) -> Result<Response, ApiError> {
     caller.require(AccountId(id), Need::Pay)?;
-    let route = format!("POST /v1/accounts/{id}/prepaid-cards");
-    once(
-        &s,
-        &caller,
-        &key,
-        Call { route: &route, request: body, status: StatusCode::CREATED, save: Save::AsIs },
-        move |app, key, body| {
-            let req = BuyCard {
-                account_id: AccountId(id),
-                face_value_minor: body.face_value_minor,
-                currency: &body.currency,
-                idempotency_key: key,
-            };
-            app.buy_card(&req).map(|c| issued(&c))
-        },
-    )
-    .await
+    issue(s, caller, key, id, body, Origin::Purchased).await
 }
 
 #[utoipa::path(post, path = "/v1/accounts/{account_id}/prepaid-cards/allocate", tag = "prepaid cards",
@@ -76,21 +60,41 @@ pub async fn allocate(
     ApiJson(body): ApiJson<BuyCardRequest>,
 ) -> Result<Response, ApiError> {
     caller.require(AccountId(id), Need::Operator)?;
-    let route = format!("POST /v1/accounts/{id}/prepaid-cards/allocate");
-    once(
-        &s,
-        &caller,
-        &key,
-        Call { route: &route, request: body, status: StatusCode::CREATED, save: Save::AsIs },
-        move |app, key, body| {
-            let req = BuyCard {
-                account_id: AccountId(id),
-                face_value_minor: body.face_value_minor,
-                currency: &body.currency,
-                idempotency_key: key,
-            };
-            app.allocate_card(&req).map(|c| issued(&c))
-        },
-    )
+    issue(s, caller, key, id, body, Origin::Allocated).await
+}
+
+/// Buying and allocating differ only in who may and which use case runs.
+#[derive(Clone, Copy)]
+enum Origin {
+    Purchased,
+    Allocated,
+}
+
+async fn issue(
+    s: AppState,
+    caller: Caller,
+    key: IdemKey,
+    id: i64,
+    body: BuyCardRequest,
+    origin: Origin,
+) -> Result<Response, ApiError> {
+    let route = match origin {
+        Origin::Purchased => format!("POST /v1/accounts/{id}/prepaid-cards"),
+        Origin::Allocated => format!("POST /v1/accounts/{id}/prepaid-cards/allocate"),
+    };
+    let call = Call { route: &route, request: body, status: StatusCode::CREATED, save: Save::AsIs };
+    once(&s, &caller, &key, call, move |app, key, body| {
+        let req = BuyCard {
+            account_id: AccountId(id),
+            face_value_minor: body.face_value_minor,
+            currency: &body.currency,
+            idempotency_key: key,
+        };
+        match origin {
+            Origin::Purchased => app.buy_card(&req),
+            Origin::Allocated => app.allocate_card(&req),
+        }
+        .map(|c| issued(&c))
+    })
     .await
 }

@@ -19,6 +19,7 @@
 //! - [`verify`]: recomputes every balance and checks every invariant.
 //! - [`group_commit`]: many concurrent charges in one durable transaction.
 //! - [`demo`]: realistic demo data.
+//! - [`metrics`]: operational counters and gauges, rendered for Prometheus.
 
 pub mod auth;
 pub mod clock;
@@ -30,6 +31,7 @@ pub mod idempotency;
 pub mod input;
 pub mod journal;
 pub mod marketplace;
+pub mod metrics;
 pub mod snapshot;
 pub mod tz;
 pub mod use_cases;
@@ -65,6 +67,8 @@ pub struct AppConfig {
     pub bank_details: use_cases::bank_transfers::BankDetails,
     /// Cloud marketplace adapters by provider (DOMAIN §7); none by default.
     pub marketplaces: marketplace::Marketplaces,
+    /// Days an account may stay in arrears before the arrears lifecycle acts (DOMAIN §9); 14 by default.
+    pub arrears_grace_days: u32,
 }
 
 /// The Alipay rail's settings.
@@ -95,6 +99,7 @@ impl AppConfig {
             approval_threshold_minor: 1_000_000,
             bank_details: use_cases::bank_transfers::BankDetails::demo(),
             marketplaces: marketplace::Marketplaces::new(),
+            arrears_grace_days: 14,
         }
     }
 }

@@ -108,12 +108,17 @@ fn input_of(p: &Parsed) -> ChargeInput {
 
 impl App {
     pub fn settle_charge(&self, req: &SettleCharge<'_>) -> AppResult<ChargeSettled> {
-        if let Some(group) = &self.group {
-            return group.settle(req);
-        }
-        let now = self.now();
-        let policy = self.config.policy.clone();
-        self.write(|tx| settle_charge_in_tx(tx, &policy, req, now))
+        let settled = match &self.group {
+            Some(group) => group.settle(req)?,
+            None => {
+                let now = self.now();
+                let policy = self.config.policy.clone();
+                self.write(|tx| settle_charge_in_tx(tx, &policy, req, now))?
+            }
+        };
+        // Counted only once committed, so a rolled-back charge never shows up.
+        crate::metrics::record_settlement(&settled);
+        Ok(settled)
     }
 
     /// The plan a charge would get now, with the reason for every instrument. Writes nothing.

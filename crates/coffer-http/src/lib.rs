@@ -9,6 +9,7 @@
 //! - [`caller`]: authentication and the authorization rules of DOMAIN §10.
 //! - [`idempotency`]: the `Idempotency-Key` header.
 //! - [`server`]: binding, graceful shutdown.
+//! - [`observe`]: request ids, the access log, request metrics and `/metrics`.
 //! - [`openapi`]: the generated OpenAPI document.
 
 pub mod caller;
@@ -16,6 +17,7 @@ pub mod dto;
 pub mod extract;
 pub mod idempotency;
 pub mod json;
+pub mod observe;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
@@ -33,12 +35,13 @@ pub use state::AppState;
 /// The whole HTTP surface: `/v1`, health, `/openapi.json` and the docs at `/docs`.
 pub fn router(state: AppState) -> Router {
     let docs = SwaggerUi::new("/docs").url("/openapi.json", <openapi::ApiDoc as utoipa::OpenApi>::openapi());
-    routes::v1()
+    let api = routes::v1()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT_BYTES))
         .with_state(state)
-        .merge(docs)
+        .merge(docs);
+    observe::layer(api)
 }
 
 async fn not_found() -> impl IntoResponse {

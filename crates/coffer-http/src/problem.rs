@@ -117,6 +117,7 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        coffer_app::metrics::record_failure(self.code);
         let title = self.status.canonical_reason().unwrap_or("Error").to_owned();
         let body = Problem {
             type_uri: format!("urn:coffer:error:{}", self.code),

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_auth.sql"),
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
+    include_str!("../migrations/0005_attempt_window.sql"),
 ];
 
 /// The advisory lock key that serializes migrations between servers starting at

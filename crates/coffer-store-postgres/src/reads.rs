@@ -289,6 +289,11 @@ pub(crate) fn failed_attempts_since(c: &mut Conn, account: AccountId, since: Tim
     get_u32(&c.query_one(sql, &[&account.0, &since.0])?, 0)
 }
 
+pub(crate) fn failed_attempts_total_since(c: &mut Conn, since: Timestamp) -> R<u32> {
+    let sql = "SELECT COUNT(*) FROM activation_attempt WHERE at_ms >= $1";
+    get_u32(&c.query_one(sql, &[&since.0])?, 0)
+}
+
 pub(crate) fn cash_credit_by_external(c: &mut Conn, source: &str, external_id: &str) -> R<Option<CashCreditRecord>> {
     let sql = "SELECT billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms \
                FROM cash_credit WHERE source = $1 AND external_id = $2";
@@ -447,6 +452,9 @@ macro_rules! impl_reads {
             }
             fn failed_attempts_since(&mut self, a: AccountId, since: Timestamp) -> R<u32> {
                 self.read(|c| crate::reads::failed_attempts_since(c, a, since))
+            }
+            fn failed_attempts_total_since(&mut self, since: Timestamp) -> R<u32> {
+                self.read(|c| crate::reads::failed_attempts_total_since(c, since))
             }
             fn cash_credit_by_external(&mut self, s: &str, e: &str) -> R<Option<CashCreditRecord>> {
                 self.read(|c| crate::reads::cash_credit_by_external(c, s, e))

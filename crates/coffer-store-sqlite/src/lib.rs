@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_auth.sql"),
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
+    include_str!("../migrations/0005_attempt_window.sql"),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

@@ -260,6 +260,11 @@ pub(crate) fn failed_attempts_since(c: &Connection, account: AccountId, since: T
     crate::cached_row(c, sql, [account.0, since.0], |r| r.get(0)).map_err(from_sql_err)
 }
 
+pub(crate) fn failed_attempts_total_since(c: &Connection, since: Timestamp) -> R<u32> {
+    let sql = "SELECT COUNT(*) FROM activation_attempt WHERE at_ms >= ?1";
+    crate::cached_row(c, sql, [since.0], |r| r.get(0)).map_err(from_sql_err)
+}
+
 pub(crate) fn cash_credit_by_external(c: &Connection, source: &str, external_id: &str) -> R<Option<CashCreditRecord>> {
     let sql = "SELECT billing_account_id, source, external_id, amount_minor, journal_tx_id, at_ms FROM cash_credit \
                WHERE source = ?1 AND external_id = ?2";
@@ -424,6 +429,9 @@ macro_rules! impl_reads {
             }
             fn failed_attempts_since(&mut self, a: AccountId, since: Timestamp) -> R<u32> {
                 crate::reads::failed_attempts_since(self.conn(), a, since)
+            }
+            fn failed_attempts_total_since(&mut self, since: Timestamp) -> R<u32> {
+                crate::reads::failed_attempts_total_since(self.conn(), since)
             }
             fn cash_credit_by_external(&mut self, s: &str, e: &str) -> R<Option<CashCreditRecord>> {
                 crate::reads::cash_credit_by_external(self.conn(), s, e)

@@ -279,6 +279,8 @@ pub fn activation_codes_redeem_once(store: &dyn Store) {
     ok(tx.record_failed_attempt(id, Timestamp(5)));
     ok(tx.record_failed_attempt(id, Timestamp(9)));
     assert_eq!(ok(tx.failed_attempts_since(id, Timestamp(6))), 1);
+    ok(tx.record_failed_attempt(AccountId(id.0 + 1), Timestamp(7)));
+    assert_eq!(ok(tx.failed_attempts_total_since(Timestamp(6))), 2);
 }
 
 pub fn workspaces_round_trip(store: &dyn Store) {

@@ -85,6 +85,8 @@ pub trait Reads {
     fn code_by_hash(&mut self, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
     fn code_batch(&mut self, id: CodeBatchId) -> StoreResult<Option<CodeBatchRecord>>;
     fn failed_attempts_since(&mut self, account: AccountId, since: Timestamp) -> StoreResult<u32>;
+    /// Failed activation attempts of every account since `since` (the global guessing limit).
+    fn failed_attempts_total_since(&mut self, since: Timestamp) -> StoreResult<u32>;
     fn cash_credit_by_external(&mut self, source: &str, external_id: &str) -> StoreResult<Option<CashCreditRecord>>;
     /// Postings on the customer books (cash, arrears, vouchers, cards), oldest first.
     fn statement_lines(&mut self, account: AccountId, page: &PageQuery) -> StoreResult<Vec<StatementLine>>;

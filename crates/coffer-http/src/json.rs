@@ -29,6 +29,13 @@ where
     }
 }
 
+/// Decodes a body exactly as [`ApiJson`] does once the bytes are read, with the same
+/// problems on failure. The fuzz targets call it to reach every request type without
+/// a server.
+pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    axum::Json::<T>::from_bytes(bytes).map(|axum::Json(value)| value).map_err(reject)
+}
+
 fn reject(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => {

@@ -26,10 +26,12 @@
 mod adjustments;
 mod auth;
 mod conn;
+mod jobs;
 mod rails;
 mod reads;
 mod rows;
 mod savepoints;
+mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod writes;
@@ -48,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
     include_str!("../migrations/0005_attempt_window.sql"),
+    include_str!("../migrations/0006_jobs_webhooks.sql"),
 ];
 
 /// The advisory lock key that serializes migrations between servers starting at
@@ -205,6 +208,14 @@ impl Store for PostgresStore {
 
     fn engine(&self) -> &'static str {
         "postgres"
+    }
+
+    fn jobs(&self) -> &dyn coffer_store::jobs::JobStore {
+        self
+    }
+
+    fn webhooks(&self) -> &dyn coffer_store::webhooks::WebhookStore {
+        self
     }
 }
 

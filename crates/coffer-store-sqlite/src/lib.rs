@@ -13,11 +13,13 @@
 
 mod adjustments;
 mod auth;
+mod jobs;
 mod rails;
 pub mod raw_bench;
 mod reads;
 mod rows;
 mod savepoints;
+mod webhooks;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
     include_str!("../migrations/0005_attempt_window.sql"),
+    include_str!("../migrations/0006_jobs_webhooks.sql"),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.
@@ -165,6 +168,14 @@ impl Store for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn jobs(&self) -> &dyn coffer_store::jobs::JobStore {
+        self
+    }
+
+    fn webhooks(&self) -> &dyn coffer_store::webhooks::WebhookStore {
+        self
     }
 }
 

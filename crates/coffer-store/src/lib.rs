@@ -17,8 +17,10 @@
 pub mod adjustments;
 pub mod auth;
 pub mod conformance;
+pub mod jobs;
 pub mod rails;
 pub mod records;
+pub mod webhooks;
 
 use adjustments::*;
 use coffer_core::card::CardStatus;
@@ -61,6 +63,10 @@ pub trait Store: Send + Sync {
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>>;
     /// The engine's name, for logs and `coffer verify`.
     fn engine(&self) -> &'static str;
+    /// Job leases, runs, cursors and frozen bills ([`jobs`]), each call its own transaction.
+    fn jobs(&self) -> &dyn jobs::JobStore;
+    /// Webhook endpoints and the notification delivery log ([`webhooks`]).
+    fn webhooks(&self) -> &dyn webhooks::WebhookStore;
 }
 
 /// Queries, available in read views and inside write transactions.

@@ -14,10 +14,14 @@
 //! - [`journal`]: books, postings, entries.
 //! - [`lifecycle`]: plans and entries for every other money-moving use case.
 //! - [`code`]: voucher activation codes.
+//! - [`arrears`]: a workspace's arrears lifecycle (normal, grace, locked).
+//! - [`event`]: account events, the feed clients and notifications read.
 
 pub mod account;
+pub mod arrears;
 pub mod card;
 pub mod code;
+pub mod event;
 pub mod ids;
 pub mod journal;
 pub mod lifecycle;

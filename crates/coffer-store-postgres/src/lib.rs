@@ -24,8 +24,10 @@
 //! - [`testing`] (feature `testing`): a throwaway cluster for tests.
 
 mod adjustments;
+mod arrears;
 mod auth;
 mod conn;
+mod events;
 mod jobs;
 mod rails;
 mod reads;
@@ -50,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
     include_str!("../migrations/0005_attempt_window.sql"),
+    include_str!("../migrations/0007_events_arrears.sql"),
     include_str!("../migrations/0006_jobs_webhooks.sql"),
 ];
 

@@ -12,7 +12,9 @@
 //! - [`rows`]: conversions between columns and core types.
 
 mod adjustments;
+mod arrears;
 mod auth;
+mod events;
 mod jobs;
 mod rails;
 pub mod raw_bench;
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
     include_str!("../migrations/0005_attempt_window.sql"),
+    include_str!("../migrations/0007_events_arrears.sql"),
     include_str!("../migrations/0006_jobs_webhooks.sql"),
 ];
 

@@ -16,6 +16,9 @@ use coffer_core::time::{Date, Timestamp, Window};
 use coffer_core::voucher::{VoucherKind, VoucherStatus, VoucherValidity};
 use coffer_core::workspace::{Settlement, SettlementKind, Workspace};
 
+mod events;
+pub use events::*;
+
 use crate::records::*;
 use crate::{Store, StoreError, WriteTx};
 
@@ -525,6 +528,10 @@ macro_rules! conformance_tests {
             outbox_items_are_unique_per_usage_record_and_come_due_in_order,
             an_adjustment_request_is_decided_once,
             a_rolled_back_savepoint_undoes_only_its_own_writes,
+            events_are_numbered_per_account_and_appended_once_per_dedup_key,
+            an_event_amount_below_zero_is_refused,
+            events_since_reads_every_account_in_commit_order,
+            workspace_arrears_states_round_trip,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {

@@ -12,11 +12,14 @@
 //!
 //! # Layout
 //! - [`records`]: what goes in and comes out ([`rails`] and [`adjustments`] too).
-//! - [`Store`], [`Reads`], [`WriteTx`]: the port.
+//! - [`Store`], [`Reads`], [`WriteTx`]: the port; [`events`] (the account event feed)
+//!   and [`arrears`] (workspace arrears states) add their methods as supertraits.
 
 pub mod adjustments;
+pub mod arrears;
 pub mod auth;
 pub mod conformance;
+pub mod events;
 pub mod jobs;
 pub mod rails;
 pub mod records;
@@ -70,7 +73,7 @@ pub trait Store: Send + Sync {
 }
 
 /// Queries, available in read views and inside write transactions.
-pub trait Reads {
+pub trait Reads: events::EventReads + arrears::ArrearsReads {
     fn account(&mut self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
     fn accounts(&mut self) -> StoreResult<Vec<AccountRecord>>;
     fn workspace(&mut self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
@@ -127,7 +130,7 @@ pub trait Reads {
 
 /// One write transaction. Every method joins it; nothing is visible to others until
 /// [`WriteTx::commit`] returns, and then it is durable.
-pub trait WriteTx: Reads {
+pub trait WriteTx: Reads + events::EventWrites + arrears::ArrearsWrites {
     fn insert_account(&mut self, new: &NewAccount) -> StoreResult<AccountId>;
     /// Reads an account and, on engines that need it, locks it until commit.
     fn lock_account(&mut self, id: AccountId) -> StoreResult<Option<AccountRecord>>;

@@ -37,8 +37,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_rails.sql"),
     include_str!("../migrations/0004_adjustments.sql"),
     include_str!("../migrations/0005_attempt_window.sql"),
-    include_str!("../migrations/0007_events_arrears.sql"),
     include_str!("../migrations/0006_jobs_webhooks.sql"),
+    include_str!("../migrations/0007_events_arrears.sql"),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

@@ -13,6 +13,9 @@ const NOT_ACCOUNT_DATA: &[(&str, &str)] = &[
     ("api_token", "operator and metering tokens belong to no account; member tokens carry it"),
     ("web_session", "follows its user"),
     ("saved_response", "keyed by a principal scope that embeds the account"),
+    ("job_lease", "one row per background job, not per account"),
+    ("job_run", "the log of background job runs"),
+    ("job_cursor", "a job's position in the global event feed"),
     ("sqlite_sequence", "SQLite's own"),
 ];
 

@@ -18,6 +18,8 @@ use coffer_core::workspace::{Settlement, SettlementKind, Workspace};
 
 mod events;
 pub use events::*;
+mod jobs;
+pub use jobs::*;
 
 use crate::records::*;
 use crate::{Store, StoreError, WriteTx};
@@ -532,6 +534,12 @@ macro_rules! conformance_tests {
             an_event_amount_below_zero_is_refused,
             events_since_reads_every_account_in_commit_order,
             workspace_arrears_states_round_trip,
+            a_lease_has_one_holder_until_it_lapses_then_changes_hands_with_a_new_generation,
+            a_run_finished_after_its_lease_changed_hands_is_fenced,
+            a_job_cursor_moves_forward_only_and_only_for_the_current_generation,
+            a_monthly_bill_is_frozen_once,
+            webhook_endpoints_belong_to_their_account,
+            a_delivery_is_queued_once_and_records_every_attempt,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {

@@ -55,6 +55,9 @@ pub struct AppConfig {
     pub card_validity_months: i32,
     /// Failed activation-code attempts allowed per account per hour.
     pub code_failures_per_hour: u32,
+    /// Failed activation-code attempts allowed across all accounts per hour: bounds
+    /// an attacker who controls many accounts (docs/SECURITY.md).
+    pub code_failures_per_hour_global: u32,
     /// The key activation codes are hashed under (HMAC-SHA256).
     pub code_key: Vec<u8>,
     /// Online recharge through Alipay; `None` when not configured.
@@ -94,6 +97,7 @@ impl AppConfig {
             bonus_tiers: BonusTiers::published(),
             card_validity_months: 12,
             code_failures_per_hour: 10,
+            code_failures_per_hour_global: 1_000,
             code_key,
             alipay: None,
             approval_threshold_minor: 1_000_000,

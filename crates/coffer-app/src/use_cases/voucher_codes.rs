@@ -1,6 +1,7 @@
 //! Activation codes (DOMAIN §5): operators generate batches; customers redeem one
 //! code into their account. Codes are stored only as keyed hashes and shown once.
-//! Failed attempts are counted per account and throttled.
+//! Failed attempts are counted and throttled per account and across all accounts
+//! (docs/SECURITY.md gives the numbers).
 
 use coffer_core::code::{ActivationCode, CodeFormatError};
 use coffer_core::ids::{AccountId, CodeBatchId, VoucherId};
@@ -69,19 +70,46 @@ impl App {
         })
     }
 
-    /// Redeems a code into an account. Failed attempts are recorded (in their own
-    /// transaction, since the attempt itself writes nothing else) and throttled.
+    /// Redeems a code into an account. The limits are checked, and a failed attempt
+    /// recorded, in the same transaction and under the account's lock as the
+    /// redemption itself, so concurrent guesses cannot all slip past the check
+    /// before any of them is counted. The failed redemption is undone to a savepoint
+    /// and only the attempt is kept.
     pub fn activate_code(&self, account_id: AccountId, code: &str) -> AppResult<VoucherRecord> {
         let now = self.now();
-        let limit = self.config.code_failures_per_hour;
+        let limits = AttemptLimits::of(&self.config);
         let key = self.config.code_key.clone();
-        let result = self.write(|tx| activate_code_in_tx(tx, account_id, code, &key, limit, now));
-        if let Err(e) = &result {
-            if counts_as_failed_attempt(e.code) {
-                self.write(|tx| Ok(tx.record_failed_attempt(account_id, now)?))?;
+        let outcome = self.write(|tx| {
+            input::lock_account(tx, account_id)?;
+            tx.savepoint()?;
+            match activate_code_in_tx(tx, account_id, code, &key, limits, now) {
+                Ok(voucher) => {
+                    tx.release_savepoint()?;
+                    Ok(Ok(voucher))
+                }
+                Err(e) if counts_as_failed_attempt(e.code) => {
+                    tx.rollback_to_savepoint()?;
+                    tx.record_failed_attempt(account_id, now)?;
+                    Ok(Err(e))
+                }
+                Err(e) => Err(e),
             }
-        }
-        result
+        })?;
+        outcome
+    }
+}
+
+/// How many failed activation attempts an hour allows: per account, and across all
+/// accounts together (the bound on an attacker holding many accounts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptLimits {
+    pub per_account: u32,
+    pub global: u32,
+}
+
+impl AttemptLimits {
+    pub fn of(config: &crate::AppConfig) -> AttemptLimits {
+        AttemptLimits { per_account: config.code_failures_per_hour, global: config.code_failures_per_hour_global }
     }
 }
 
@@ -97,6 +125,33 @@ fn counts_as_failed_attempt(code: ErrorCode) -> bool {
     )
 }
 
+/// Refuses any attempt, even with a correct code, while either limit is reached:
+/// otherwise a throttled guesser would still learn which guess was right.
+fn check_attempt_limits(
+    tx: &mut dyn WriteTx,
+    account_id: AccountId,
+    limits: AttemptLimits,
+    now: Timestamp,
+) -> AppResult<()> {
+    let since = Timestamp(now.0 - HOUR_MS);
+    if tx.failed_attempts_since(account_id, since)? >= limits.per_account {
+        return Err(too_many(format!(
+            "too many failed activation attempts on this account; at most {} per hour",
+            limits.per_account
+        )));
+    }
+    if tx.failed_attempts_total_since(since)? >= limits.global {
+        return Err(too_many(
+            "too many failed activation attempts across the Billing Center; try again within the hour",
+        ));
+    }
+    Ok(())
+}
+
+fn too_many(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::TooManyAttempts, message).with_field("code")
+}
+
 fn code_error(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::new(code, message).with_field("code")
 }
@@ -106,16 +161,11 @@ pub fn activate_code_in_tx(
     account_id: AccountId,
     raw_code: &str,
     code_key: &[u8],
-    failures_per_hour: u32,
+    limits: AttemptLimits,
     now: Timestamp,
 ) -> AppResult<VoucherRecord> {
     let mut account = input::lock_account(tx, account_id)?;
-    if tx.failed_attempts_since(account_id, Timestamp(now.0 - HOUR_MS))? >= failures_per_hour {
-        return Err(AppError::new(
-            ErrorCode::TooManyAttempts,
-            format!("too many failed activation attempts; at most {failures_per_hour} per hour"),
-        ));
-    }
+    check_attempt_limits(tx, account_id, limits, now)?;
     let code = ActivationCode::parse(raw_code)
         .map_err(|e: CodeFormatError| code_error(ErrorCode::CodeMalformed, e.to_string()))?;
     let found = tx.code_by_hash(&code_hash(code_key, &code))?;

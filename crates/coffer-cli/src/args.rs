@@ -54,16 +54,14 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The SQLite database file (created if missing).
-    #[arg(
-        long,
-        env = "COFFER_DB",
-        default_value = "coffer.db",
-        value_name = "PATH",
-        global = true,
-        help_heading = "Global options"
-    )]
-    pub db: PathBuf,
+    /// The SQLite database file (created if missing) [default: the configuration's
+    /// database.path, else coffer.db].
+    #[arg(long, env = "COFFER_DB", value_name = "PATH", global = true, help_heading = "Global options")]
+    pub db: Option<PathBuf>,
+    /// The configuration file (TOML; see coffer.example.toml and docs/OPERATIONS.md).
+    /// COFFER_* environment variables override it; flags override both.
+    #[arg(long, env = "COFFER_CONFIG", value_name = "PATH", global = true, help_heading = "Global options")]
+    pub config: Option<PathBuf>,
     /// A PostgreSQL database instead of the SQLite file, for every command
     /// (`postgres://user:password@host:port/dbname`, or a `key=value` connection
     /// string). Several `coffer serve` processes may share one. Needs COFFER_CODE_KEY.
@@ -139,6 +137,13 @@ pub enum Command {
     AlipaySandbox(crate::commands::alipay::SandboxArgs),
     /// Run the HTTP API (and, with --demo, fill an empty database first).
     Serve(crate::commands::serve::ServeArgs),
+    /// The configuration: check it and print the effective settings.
+    #[command(subcommand)]
+    Config(crate::commands::config::ConfigCmd),
+    /// Copy the SQLite database to FILE while it is in use, then verify the copy.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Replace the SQLite database with a backup, then verify it.
+    Restore(crate::commands::backup::RestoreArgs),
     /// Benchmark: a realistic workload on fresh data, with latency, memory and disk figures.
     Bench(crate::commands::bench::BenchArgs),
     /// Operators (Billing Center staff) who log in with a password.

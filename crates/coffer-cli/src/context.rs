@@ -19,6 +19,7 @@ use coffer_store_sqlite::SqliteStore;
 use jiff::tz::TimeZone;
 
 use crate::args::Global;
+use crate::config::{self, Config, DatabaseConfig};
 use crate::error::{CliError, CliResult};
 
 /// The environment variable holding the activation-code key (hex).
@@ -28,6 +29,8 @@ pub struct Ctx {
     pub app: App,
     pub auth: Auth,
     pub db: Database,
+    /// The validated configuration (file, environment, defaults).
+    pub config: Config,
 }
 
 /// Where the data lives: the one place the store is chosen.
@@ -39,10 +42,13 @@ pub enum Database {
 }
 
 impl Database {
-    pub fn from_global(global: &Global) -> Database {
-        match &global.database_url {
-            Some(url) => Database::Postgres(url.clone()),
-            None => Database::Sqlite(global.db.clone()),
+    /// The flags (`--database-url`, `--db`) when given, else the configuration.
+    pub fn from_global(global: &Global, config: &Config) -> Database {
+        match (&global.database_url, &global.db, &config.database) {
+            (Some(url), _, _) => Database::Postgres(url.clone()),
+            (None, Some(path), _) => Database::Sqlite(path.clone()),
+            (None, None, DatabaseConfig::Postgres { url }) => Database::Postgres(url.clone()),
+            (None, None, DatabaseConfig::Sqlite { path }) => Database::Sqlite(path.clone()),
         }
     }
 
@@ -65,12 +71,29 @@ impl Database {
     }
 }
 
+/// The configuration named by `--config`/`COFFER_CONFIG` with the environment's
+/// overrides, or a `config_invalid` error listing every problem (exit code 2).
+pub fn load_config(global: &Global) -> CliResult<Config> {
+    config::load_from_env(global.config.as_deref()).map_err(|errors| config_error(&errors))
+}
+
+pub fn config_error(errors: &[config::ConfigError]) -> CliError {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let field = errors.first().map(|e| e.key.clone());
+    CliError {
+        code: "config_invalid".into(),
+        field,
+        message: format!("invalid configuration:\n  {}", lines.join("\n  ")),
+    }
+}
+
 pub fn open(global: &Global) -> CliResult<Ctx> {
+    let config = load_config(global)?;
     let clock: Arc<dyn Clock> = match &global.now {
         Some(text) => Arc::new(ManualClock::new(parse_now(text)?)),
         None => Arc::new(SystemClock),
     };
-    let db = Database::from_global(global);
+    let db = Database::from_global(global, &config);
     // A key given in the environment is checked before the database is touched.
     let env_key = env_code_key()?;
     let (store, auth_store, key): (Arc<dyn Store>, Arc<dyn AuthStore>, Vec<u8>) = match &db {
@@ -104,13 +127,15 @@ pub fn open(global: &Global) -> CliResult<Ctx> {
         }
     };
     let auth = Auth::new(auth_store, clock.clone());
-    let app = App::new(store, AppConfig::with_code_key(key), clock);
-    Ok(Ctx { app, auth, db })
+    let mut app_config = AppConfig::with_code_key(key);
+    app_config.arrears_grace_days = config.arrears.grace_days;
+    let app = App::new(store, app_config, clock);
+    Ok(Ctx { app, auth, db, config })
 }
 
 /// A connection string without its password: `postgres://user:***@host/db`, or
 /// `password=***` in a `key=value` string.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     for scheme in ["postgresql://", "postgres://"] {
         if let Some(rest) = url.strip_prefix(scheme) {
             let end = rest.find(['/', '?']).unwrap_or(rest.len());

@@ -52,6 +52,7 @@ impl CliError {
 pub fn exit_code_for(code: &str) -> u8 {
     match code {
         "validation_failed" => exit::VALIDATION,
+        "config_invalid" => exit::USAGE,
         c if c.ends_with("_not_found") => exit::NOT_FOUND,
         "internal" | "store_busy" => exit::INTERNAL,
         _ => exit::REJECTED,

@@ -6,8 +6,10 @@
 
 mod args;
 mod commands;
+mod config;
 mod context;
 mod error;
+mod logging;
 mod output;
 mod table;
 

@@ -14,6 +14,7 @@
 mod adjustments;
 mod arrears;
 mod auth;
+pub mod backup;
 mod events;
 mod jobs;
 mod rails;

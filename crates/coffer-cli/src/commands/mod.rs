@@ -4,12 +4,14 @@ pub mod account;
 pub mod adjust;
 pub mod adjustment;
 pub mod alipay;
+pub mod backup;
 pub mod bank;
 pub mod bench;
 pub mod card;
 pub mod cash;
 pub mod charge;
 pub mod cloud;
+pub mod config;
 pub mod demo;
 pub mod expire;
 pub mod identity;
@@ -31,6 +33,10 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::AlipaySandbox(args) => return alipay::run_sandbox(args),
         // The benchmark opens databases of its own, never the --db file.
         Command::Bench(args) => return bench::run(&cli.global, args),
+        // The configuration is checked, and backups made, without opening the store.
+        Command::Config(cmd) => return config::run(&cli.global, cmd),
+        Command::Backup(args) => return backup::run_backup(&cli.global, args),
+        Command::Restore(args) => return backup::run_restore(&cli.global, args),
         other => other,
     };
     let ctx = context::open(&cli.global)?;
@@ -52,7 +58,12 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Operator(cmd) => identity::run_operator(&ctx, cmd),
         Command::Token(cmd) => identity::run_token(&ctx, cmd),
-        Command::Alipay(_) | Command::AlipaySandbox(_) | Command::Bench(_) => {
+        Command::Alipay(_)
+        | Command::AlipaySandbox(_)
+        | Command::Bench(_)
+        | Command::Config(_)
+        | Command::Backup(_)
+        | Command::Restore(_) => {
             unreachable!("handled before opening the database")
         }
     }

@@ -66,13 +66,14 @@ fn with_alipay(
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The address to listen on (port 0 picks a free port).
-    #[arg(long, env = "COFFER_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    /// The address to listen on (port 0 picks a free port) [default: the
+    /// configuration's server.listen, else 127.0.0.1:8080].
+    #[arg(long, env = "COFFER_LISTEN")]
+    pub listen: Option<String>,
     /// Fill an empty database with demo data and demo logins first.
     #[arg(long)]
     pub demo: bool,
-    /// Mark session cookies Secure (set when serving behind TLS).
+    /// Mark session cookies Secure (set when serving behind TLS; or server.secure_cookies).
     #[arg(long)]
     pub secure_cookies: bool,
     /// Settle charges through the group committer: concurrent charges share one
@@ -109,10 +110,20 @@ fn demo_setup(ctx: &Ctx) -> CliResult<String> {
     Ok(text)
 }
 
+/// `/metrics` with the configured token, else for loopback peers only.
+fn metrics_access(config: &crate::config::MetricsConfig) -> coffer_http::observe::MetricsAccess {
+    match &config.token {
+        Some(token) => coffer_http::observe::MetricsAccess::token(token),
+        None => coffer_http::observe::MetricsAccess::LoopbackOnly,
+    }
+}
+
 pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .try_init();
+    crate::logging::init(&ctx.config.log);
+    // Flags win over the configuration file and its environment overrides.
+    let listen = args.listen.clone().unwrap_or_else(|| ctx.config.server.listen.to_string());
+    let secure_cookies = args.secure_cookies || ctx.config.server.secure_cookies;
+    let group_commit = args.group_commit || ctx.config.server.group_commit;
     let mut banner = String::new();
     if let Ok(token) = std::env::var(BOOTSTRAP_ENV) {
         if ctx.auth.bootstrap_operator(token.trim())? {
@@ -128,22 +139,21 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         .build()
         .map_err(|e| CliError::internal(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
-        let (listener, addr) = coffer_http::server::bind(&args.listen)
+        let (listener, addr) = coffer_http::server::bind(&listen)
             .await
-            .map_err(|e| CliError::internal(format!("cannot listen on {}: {e}", args.listen)))?;
+            .map_err(|e| CliError::internal(format!("cannot listen on {listen}: {e}")))?;
         let base = format!("http://{addr}");
         let (app, sandbox) = with_alipay(ctx, &base, args.demo)?;
-        let app = match args.group_commit {
+        let app = match group_commit {
             true => app.with_group_commit(coffer_app::group_commit::GroupConfig::default()),
             false => app,
         };
-        let state = AppState {
-            app: app.clone(),
-            auth: ctx.auth.clone(),
-            cookies: CookiePolicy { secure: args.secure_cookies },
-        };
+        let state =
+            AppState { app: app.clone(), auth: ctx.auth.clone(), cookies: CookiePolicy { secure: secure_cookies } };
         // The Billing Center UI (`/`, `/login`, `/accounts/...`, `/console/...`) beside the API.
-        let mut router = coffer_http::router(state.clone()).merge(coffer_web::router(state));
+        let mut router = coffer_http::router(state.clone())
+            .merge(coffer_http::observe::layer(coffer_web::router(state)))
+            .merge(coffer_http::observe::metrics_router(metrics_access(&ctx.config.metrics)));
         if let Some(sandbox) = sandbox {
             tokio::spawn(sandbox.clone().run_notifier(Duration::from_millis(500)));
             router = router.nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox));
@@ -167,7 +177,8 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         let _ = stdout.write_all(banner.as_bytes());
         let _ = stdout.flush();
         drop(stdout);
-        axum::serve(listener, router)
+        // The peer address lets /metrics tell loopback scrapers from others.
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(coffer_http::server::shutdown_signal())
             .await
             .map_err(|e| CliError::internal(format!("server error: {e}")))

@@ -1,0 +1,248 @@
+//! The Billing Center over real HTTP for the security tests: the API and the UI
+//! merged as `coffer serve` merges them, the local Alipay sandbox mounted beside
+//! them, a fresh SQLite database with the demo data, one login per role and a
+//! metering token, and a small cookie-carrying client.
+#![allow(dead_code)]
+
+use std::sync::{mpsc, Arc};
+
+use coffer_alipay_sandbox::{demo as sandbox_demo, Sandbox};
+use coffer_app::auth::Auth;
+use coffer_app::clock::{Clock, SystemClock};
+use coffer_app::{AlipayRail, App, AppConfig};
+use coffer_core::ids::AccountId;
+use coffer_http::routes::identity::CookiePolicy;
+use coffer_http::AppState;
+use coffer_store::auth::Role;
+use coffer_store_sqlite::SqliteStore;
+
+pub const PASSWORD: &str = "web-security-password";
+
+/// The logins every server has: `(login, role, account)`. `globex` owns account 2
+/// and is the "foreign owner" of account 1.
+pub const USERS: &[(&str, Role, Option<i64>)] = &[
+    ("operator", Role::Operator, None),
+    ("owner", Role::Owner, Some(1)),
+    ("finance", Role::Finance, Some(1)),
+    ("viewer", Role::Viewer, Some(1)),
+    ("globex", Role::Owner, Some(2)),
+];
+
+pub struct Server {
+    pub base: String,
+    pub app: App,
+    pub auth: Auth,
+    pub sandbox: Sandbox,
+    /// A metering API token (no UI access).
+    pub metering_token: String,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub fn spawn() -> Server {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Arc::new(SqliteStore::open(&dir.path().join("web.db")).unwrap_or_else(|e| panic!("{e}")));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("http://{addr}");
+    let sandbox_base = format!("{base}/alipay-sandbox");
+    let sandbox_clock = clock.clone();
+    let sandbox = Sandbox::new(sandbox_demo::sandbox_config(&sandbox_base), Arc::new(move || sandbox_clock.now().0));
+    let merchant = sandbox_demo::merchant_config(
+        &sandbox_base,
+        &format!("{base}/v1/alipay/notify"),
+        &format!("{base}/recharge/return"),
+    );
+    let mut config = AppConfig::with_code_key(vec![7; 32]);
+    config.alipay = Some(AlipayRail::new(coffer_alipay::Client::new(merchant)));
+    let auth = Auth::new(store.clone(), clock.clone());
+    let app = App::new(store, config, clock);
+    coffer_app::demo::build(&app).unwrap_or_else(|e| panic!("{e}"));
+    for (login, role, account) in USERS {
+        auth.create_user(login, PASSWORD, *role, account.map(AccountId)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (metering_token, _) = auth.create_token("metering", Role::Metering, None).unwrap_or_else(|e| panic!("{e}"));
+    let state = AppState { app: app.clone(), auth: auth.clone(), cookies: CookiePolicy::default() };
+    let router = coffer_http::router(state.clone())
+        .merge(coffer_web::router(state))
+        .nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox.clone()));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+        let rt = rt.unwrap_or_else(|e| panic!("{e}"));
+        rt.block_on(async move {
+            listener.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("{e}"));
+            let _ = ready_tx.send(());
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.await;
+                })
+                .await;
+        });
+    });
+    ready_rx.recv().unwrap_or_else(|e| panic!("{e}"));
+    Server { base, app, auth, sandbox, metering_token, _dir: dir, _stop: stop_tx }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub cookies: Vec<String>,
+    pub content_type: String,
+}
+
+pub fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let status = r.status();
+    let location = r.header("location").map(str::to_owned);
+    let cookies = r.all("set-cookie").into_iter().map(str::to_owned).collect();
+    let content_type = r.header("content-type").unwrap_or_default().to_owned();
+    Reply { status, body: r.into_string().unwrap_or_default(), location, cookies, content_type }
+}
+
+/// The value a `Set-Cookie` of `reply` gives `name`.
+pub fn cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply.cookies.iter().find_map(|c| c.strip_prefix(&format!("{name}="))?.split(';').next().map(str::to_owned))
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).build()
+}
+
+/// Opens the login page and returns its double-submit token (cookie and field).
+pub fn login_token(server: &Server) -> String {
+    let page = reply(agent().get(&format!("{}/login", server.base)).call());
+    cookie(&page, "coffer_login_csrf").unwrap_or_else(|| panic!("no login token"))
+}
+
+/// Posts the login form, optionally with a session cookie the browser already holds.
+pub fn post_login(server: &Server, login: &str, password: &str, held_session: Option<&str>) -> Reply {
+    let token = login_token(server);
+    let mut cookies = format!("coffer_login_csrf={token}");
+    if let Some(s) = held_session {
+        cookies.push_str(&format!("; coffer_session={s}"));
+    }
+    reply(agent().post(&format!("{}/login", server.base)).set("Cookie", &cookies).send_form(&[
+        ("login", login),
+        ("password", password),
+        ("login_csrf", &token),
+    ]))
+}
+
+/// A browser of one: the session cookie and the CSRF token of its pages.
+pub struct Client {
+    pub base: String,
+    pub agent: ureq::Agent,
+    pub session: String,
+}
+
+impl Client {
+    pub fn login(server: &Server, login: &str) -> Client {
+        let done = post_login(server, login, PASSWORD, None);
+        assert_eq!(done.status, 303, "{}", done.body);
+        let session = cookie(&done, "coffer_session").unwrap_or_else(|| panic!("no session cookie"));
+        Client { base: server.base.clone(), agent: agent(), session }
+    }
+
+    /// A client holding `session` as its cookie, whatever it is worth.
+    pub fn with_session(server: &Server, session: &str) -> Client {
+        Client { base: server.base.clone(), agent: agent(), session: session.to_owned() }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        reply(self.agent.get(&format!("{}{path}", self.base)).set("Cookie", &self.cookie()).call())
+    }
+
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        reply(self.agent.post(&format!("{}{path}", self.base)).set("Cookie", &self.cookie()).send_form(form))
+    }
+
+    pub fn cookie(&self) -> String {
+        format!("coffer_session={}", self.session)
+    }
+
+    /// The CSRF token the pages of this session carry.
+    pub fn csrf(&self) -> String {
+        let page = self.get("/");
+        let page = match page.location {
+            Some(to) => self.get(&to),
+            None => page,
+        };
+        csrf_of(&page.body).unwrap_or_else(|| panic!("no csrf field in {}", page.body))
+    }
+}
+
+/// The value of the first `csrf` hidden field of a page.
+pub fn csrf_of(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf\" value=\"")?;
+    body[at + 19..].split('"').next().map(str::to_owned)
+}
+
+/// The UI's routes as its router declares them: `(method, path template)` for every
+/// `.route(...)` in the web crate's router sources, with the `{a}` prefix expanded.
+/// Reading the sources keeps this list complete without the router exposing one:
+/// a route added there appears here, and the matrix test fails until it has a row.
+pub fn declared_routes() -> Vec<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut out = Vec::new();
+    for (file, prefix) in [
+        ("lib.rs", ""),
+        ("pages/mod.rs", "/accounts/{account_id}"),
+        ("console/mod.rs", "/console/accounts/{account_id}"),
+    ] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for call in flat.split(".route(").skip(1) {
+            out.extend(route_of(call, prefix));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn route_of(call: &str, prefix: &str) -> Vec<(String, String)> {
+    let call = call.trim_start();
+    let (path, handlers) = if let Some(rest) = call.strip_prefix('"') {
+        let (p, h) = rest.split_once('"').unwrap_or_else(|| panic!("route path in {call}"));
+        (p.to_owned(), h)
+    } else if let Some(rest) = call.strip_prefix("&format!(\"") {
+        let (p, h) = rest.split_once("\")").unwrap_or_else(|| panic!("route path in {call}"));
+        (p.replace("{a}", prefix).replace("{{", "{").replace("}}", "}"), h)
+    } else if let Some(h) = call.strip_prefix("a,") {
+        (prefix.to_owned(), h)
+    } else {
+        panic!("a route this test cannot read: {call}")
+    };
+    // The handlers run up to the closing parenthesis of `.route(`; a nested closure
+    // may contain more parentheses, so count them.
+    let mut depth = 1;
+    let end = handlers
+        .char_indices()
+        .find(|(_, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })
+        .map_or(handlers.len(), |(i, _)| i);
+    let handlers = &handlers[..end];
+    let mut methods = Vec::new();
+    for (needle, method) in [(" get(", "GET"), ("(get(", "GET"), (".post(", "POST"), (" post(", "POST")] {
+        if handlers.contains(needle) && !methods.contains(&method) {
+            methods.push(method);
+        }
+    }
+    assert!(!methods.is_empty(), "no method found for {path}: {handlers}");
+    methods.into_iter().map(|m| (m.to_owned(), path.clone())).collect()
+}

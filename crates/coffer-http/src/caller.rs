@@ -102,9 +102,12 @@ pub fn cookie_value_of<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Op
         .map(|(_, v)| v)
 }
 
-/// Compares secrets in time independent of where they differ.
+/// Compares secrets (CSRF tokens, the login form's double-submit token) in time
+/// independent of where they differ. `subtle` keeps the optimizer from turning the
+/// comparison back into an early exit; only the length, which is public (every
+/// token has the same length), may end it early.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 fn is_mutating(method: &Method) -> bool {

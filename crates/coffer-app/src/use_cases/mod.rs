@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod adjustment_requests;
 pub mod adjustments;
+pub mod arrears;
 pub mod bank_statements;
 pub mod bank_transfers;
 pub mod cards;
@@ -12,6 +13,7 @@ pub mod charges;
 pub mod cloud_delivery;
 pub mod cloud_outbox;
 pub mod cloud_subscription;
+pub mod events;
 pub mod expiry;
 pub mod recharge;
 pub mod recharge_confirm;

@@ -58,6 +58,9 @@ error_codes! {
     ApprovalBySameOperator => "approval_by_same_operator",
     AdjustmentRequestNotFound => "adjustment_request_not_found",
     AdjustmentRequestNotPending => "adjustment_request_not_pending",
+    WebhookEndpointNotFound => "webhook_endpoint_not_found",
+    JobLeaseHeld => "job_lease_held",
+    JobFenced => "job_fenced",
     StoreBusy => "store_busy",
     Internal => "internal",
 }

@@ -29,6 +29,7 @@ pub mod error;
 pub mod group_commit;
 pub mod idempotency;
 pub mod input;
+pub mod jobs;
 pub mod journal;
 pub mod marketplace;
 pub mod metrics;

@@ -80,6 +80,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         TransferNotFound => StatusCode::NOT_FOUND,
         TransferNotUnmatched | TransferNotAwaitingApproval => StatusCode::CONFLICT,
         AdjustmentRequestNotFound => StatusCode::NOT_FOUND,
+        WebhookEndpointNotFound => StatusCode::NOT_FOUND,
+        JobLeaseHeld | JobFenced => StatusCode::CONFLICT,
         AdjustmentRequestNotPending => StatusCode::CONFLICT,
         ApprovalBySameOperator => StatusCode::FORBIDDEN,
         PaymentRailUnavailable => StatusCode::SERVICE_UNAVAILABLE,

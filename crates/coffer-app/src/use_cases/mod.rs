@@ -21,4 +21,5 @@ pub mod reversal;
 pub mod statements;
 pub mod voucher_codes;
 pub mod vouchers;
+pub mod webhooks;
 pub mod workspaces;

@@ -8,9 +8,10 @@ use std::sync::{mpsc, Arc};
 
 use coffer_alipay_sandbox::{demo as sandbox_demo, Sandbox};
 use coffer_app::auth::Auth;
-use coffer_app::clock::{Clock, SystemClock};
+use coffer_app::clock::{Clock, ManualClock};
 use coffer_app::{AlipayRail, App, AppConfig};
 use coffer_core::ids::AccountId;
+use coffer_core::time::Timestamp;
 use coffer_http::routes::identity::CookiePolicy;
 use coffer_http::AppState;
 use coffer_store::auth::Role;
@@ -28,8 +29,12 @@ pub const USERS: &[(&str, Role, Option<i64>)] = &[
     ("globex", Role::Owner, Some(2)),
 ];
 
+/// 2026-11-26T02:00:00Z; the servers' clocks start here and move only when a test says.
+pub const T0: Timestamp = Timestamp(1_795_658_400_000);
+
 pub struct Server {
     pub base: String,
+    pub clock: Arc<ManualClock>,
     pub app: App,
     pub auth: Auth,
     pub sandbox: Sandbox,
@@ -40,9 +45,15 @@ pub struct Server {
 }
 
 pub fn spawn() -> Server {
+    spawn_with(CookiePolicy::default())
+}
+
+/// A server whose cookies follow `cookies` (`secure` as behind TLS).
+pub fn spawn_with(cookies: CookiePolicy) -> Server {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let store = Arc::new(SqliteStore::open(&dir.path().join("web.db")).unwrap_or_else(|e| panic!("{e}")));
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let manual = Arc::new(ManualClock::new(T0));
+    let clock: Arc<dyn Clock> = manual.clone();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let base = format!("http://{addr}");
@@ -63,7 +74,7 @@ pub fn spawn() -> Server {
         auth.create_user(login, PASSWORD, *role, account.map(AccountId)).unwrap_or_else(|e| panic!("{e}"));
     }
     let (metering_token, _) = auth.create_token("metering", Role::Metering, None).unwrap_or_else(|e| panic!("{e}"));
-    let state = AppState { app: app.clone(), auth: auth.clone(), cookies: CookiePolicy::default() };
+    let state = AppState { app: app.clone(), auth: auth.clone(), cookies };
     let router = coffer_http::router(state.clone())
         .merge(coffer_web::router(state))
         .nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox.clone()));
@@ -84,7 +95,7 @@ pub fn spawn() -> Server {
         });
     });
     ready_rx.recv().unwrap_or_else(|e| panic!("{e}"));
-    Server { base, app, auth, sandbox, metering_token, _dir: dir, _stop: stop_tx }
+    Server { base, clock: manual, app, auth, sandbox, metering_token, _dir: dir, _stop: stop_tx }
 }
 
 #[derive(Debug)]

@@ -91,7 +91,11 @@ pub fn approve_adjustment_in_tx(
         .with_field("approved_by"));
     }
     let entry = plan(tx, &account, request.request.amount_minor, &request.request.reason)?;
+    let (_, owed) = crate::snapshot::cash_and_owed(tx, &account)?;
     let journal_tx_id = journal::post(tx, &mut account, &entry, now)?;
+    if owed > 0 {
+        super::arrears::after_entry_in_tx(tx, &account, owed, now)?;
+    }
     tx.decide_adjustment_request(request_id, &AdjustmentDecision::Applied { by: approved_by, journal_tx_id, at: now })?;
     tx.adjustment_request(request_id)?.ok_or_else(|| request_not_found(request_id))
 }

@@ -122,7 +122,11 @@ pub fn adjust_cash_in_tx(
         let request = tx.adjustment_request(id)?.ok_or_else(|| request_not_found(id))?;
         return Ok(AdjustmentOutcome::Pending { request });
     }
+    let (_, owed) = snapshot::cash_and_owed(tx, &account)?;
     let journal_tx_id = journal::post(tx, &mut account, &entry, now)?;
+    if owed > 0 {
+        super::arrears::after_entry_in_tx(tx, &account, owed, now)?;
+    }
     idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("{JOURNAL_REF}:{journal_tx_id}"), now)?;
     Ok(AdjustmentOutcome::Applied { journal_tx_id })
 }

@@ -101,6 +101,9 @@ pub fn issue_card_in_tx(
     let bonus_id = insert_bonus(tx, req.account_id, &plan, card_id, window, now)?;
     let memo = format!("prepaid card {} {}", coffer_core::card::card_number(card_id), origin.as_str());
     journal::post(tx, &mut account, &card_entry(&plan, card_id, bonus_id, &memo), now)?;
+    if owed > 0 {
+        super::arrears::after_entry_in_tx(tx, &account, owed, now)?;
+    }
     if plan.split.rest_minor == 0 {
         tx.set_card_status(req.account_id, card_id, CardStatus::UsedUp)?;
     }

@@ -62,6 +62,10 @@ pub fn credit_cash_in_tx(tx: &mut dyn WriteTx, req: &CreditCash<'_>, now: Timest
     };
     let entry = cash_credit_entry(source, amount, owed, &memo);
     let journal_tx_id = journal::post(tx, &mut account, &entry, now)?;
+    if owed > 0 {
+        super::arrears::after_entry_in_tx(tx, &account, owed, now)?;
+    }
+    recharge_event_in_tx(tx, &account, source.as_str(), external_id.as_str(), amount, now)?;
     let credit = NewCashCredit {
         account_id: req.account_id,
         source: source.as_str().to_owned(),
@@ -81,4 +85,22 @@ pub fn credit_cash_in_tx(tx: &mut dyn WriteTx, req: &CreditCash<'_>, now: Timest
         other => other.into(),
     })?;
     Ok(CashCredited { credit: CashCreditRecord { credit }, replayed: false })
+}
+
+/// `recharge_succeeded`, once per payment (docs/EVENTS.md).
+fn recharge_event_in_tx(
+    tx: &mut dyn WriteTx,
+    account: &coffer_store::records::AccountRecord,
+    source: &str,
+    external_id: &str,
+    amount: coffer_core::money::Amount,
+    now: Timestamp,
+) -> AppResult<()> {
+    use coffer_core::event::{EventKind, EventMoney, NewEvent};
+    let subject = format!("{source}:{external_id}");
+    let mut event = NewEvent::new(account.account.id, EventKind::RechargeSucceeded, now, format!("recharge:{subject}"));
+    event.subject_id = Some(subject);
+    event.amount = Some(EventMoney { minor: amount.minor(), currency: account.account.currency });
+    tx.append_event(&event)?;
+    Ok(())
 }

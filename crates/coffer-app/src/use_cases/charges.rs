@@ -175,6 +175,11 @@ pub fn settle_charge_in_tx(
     let plan = plan_charge(&wallet, policy, input_of(&parsed), now).map_err(rejected)?;
     let memo = format!("{} bill {} of workspace {}", parsed.category.as_str(), parsed.bill_id, parsed.workspace.id);
     let journal_tx_id = journal::post(tx, &mut account, &charge_entry(&plan, &memo), now)?;
+    // The one cheap check of the arrears lifecycle on this path: only a charge that
+    // draws on arrears while nothing was owed can start them (DOMAIN §9).
+    if wallet.arrears_owed_minor == 0 && plan.deductions.iter().any(|d| d.source == Source::Arrears) {
+        super::arrears::after_entry_in_tx(tx, &account, 0, now)?;
+    }
     let cloud_provider = match &parsed.workspace.settlement {
         Settlement::Cloud { provider, .. } => Some(*provider),
         Settlement::BillingCenter => None,

@@ -112,5 +112,7 @@ pub fn post_uncollectable(
 ) -> AppResult<()> {
     let (_, owed) = snapshot::cash_and_owed(tx, account)?;
     journal::post(tx, account, &cloud_uncollectable_entry(amount_minor, owed, memo), now)?;
+    // Uncollectable usage may start arrears, a credit the cloud never carries may repay them.
+    super::arrears::after_entry_in_tx(tx, account, owed, now)?;
     Ok(())
 }

@@ -55,3 +55,21 @@ impl App {
         self.read(|r| Ok(r.events_since(after_id, limit)?))
     }
 }
+
+/// `voucher_activated` for a voucher that just became active in `account`.
+pub fn voucher_activated_in_tx(
+    tx: &mut dyn WriteTx,
+    account: &coffer_store::records::AccountRecord,
+    voucher: &coffer_store::records::NewVoucher,
+    id: coffer_core::ids::VoucherId,
+    now: coffer_core::time::Timestamp,
+) -> AppResult<()> {
+    use coffer_core::event::{EventKind, EventMoney};
+    let mut event =
+        NewEvent::new(account.account.id, EventKind::VoucherActivated, now, format!("voucher_activated:{id}"));
+    event.subject_id = Some(id.to_string());
+    event.amount = Some(EventMoney { minor: voucher.face_value.minor(), currency: account.account.currency });
+    event.until = voucher.window.until;
+    tx.append_event(&event)?;
+    Ok(())
+}

@@ -48,6 +48,10 @@ pub fn reverse_charge_in_tx(
         }
     }
     super::cloud_outbox::on_reversal_in_tx(tx, &mut account, &charge, now)?;
+    // Money given back to the arrears line may repay them (DOMAIN §9).
+    if owed > 0 {
+        super::arrears::after_entry_in_tx(tx, &account, owed, now)?;
+    }
     tx.mark_charge_reversed(account_id, id, &ChargeReversal { at: now, journal_tx_id, reason })?;
     tx.charge(account_id, id)?.ok_or_else(|| charge_not_found(id))
 }

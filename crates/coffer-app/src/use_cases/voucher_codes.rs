@@ -194,6 +194,7 @@ pub fn activate_code_in_tx(
     let memo = format!("{} voucher {id} activated by code (batch {})", batch.kind.as_str(), record.batch.id);
     journal::post(tx, &mut account, &voucher_activation_entry(id, batch.face_value, &memo), now)?;
     tx.mark_code_redeemed(record.id, account_id, id, now)?;
+    super::events::voucher_activated_in_tx(tx, &account, &new, id, now)?;
     tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(VoucherId(id.0)))
 }
 

@@ -147,6 +147,7 @@ pub fn issue_voucher_in_tx(tx: &mut dyn WriteTx, req: &IssueVoucher<'_>, now: Ti
     let entry =
         voucher_activation_entry(id, face_value, &format!("{} voucher {id} activated by operator", kind.as_str()));
     journal::post(tx, &mut account, &entry, now)?;
+    super::events::voucher_activated_in_tx(tx, &account, &new, id, now)?;
     idempotency::remember(tx, &scope, key.as_ref(), &fp, &format!("voucher:{id}"), now)?;
     tx.voucher(req.account_id, id)?.ok_or_else(|| voucher_not_found(id))
 }

@@ -75,7 +75,7 @@ pub fn bind_workspace_in_tx(
 ) -> AppResult<Workspace> {
     let id = input::workspace_id(req.workspace_id)?;
     let settlement = input::settlement(req.settlement, req.cloud_provider, req.cloud_account_id)?;
-    input::lock_account(tx, req.account_id)?;
+    let account = input::lock_account(tx, req.account_id)?;
     if let Some(existing) = tx.workspace(&id)? {
         if existing.account_id == req.account_id && existing.settlement == settlement {
             return Ok(existing);
@@ -104,6 +104,8 @@ pub fn bind_workspace_in_tx(
         .with_field("workspace_id"),
         other => other.into(),
     })?;
+    // A billing-center workspace bound while the account owes joins its grace period.
+    super::arrears::after_workspaces_changed_in_tx(tx, &account, now)?;
     Ok(ws)
 }
 
@@ -152,5 +154,6 @@ pub fn change_settlement_in_tx(
         ..ws
     };
     tx.upsert_workspace(&updated, now)?;
+    super::arrears::after_workspaces_changed_in_tx(tx, &account, now)?;
     Ok(updated)
 }

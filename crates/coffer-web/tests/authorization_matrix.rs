@@ -15,14 +15,8 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use coffer_app::use_cases::adjustments::{AdjustCash, AdjustmentOutcome};
-use coffer_app::use_cases::bank_transfers::RecordTransfer;
-use coffer_app::use_cases::recharge::CreateRecharge;
-use coffer_app::use_cases::voucher_codes::GenerateCodes;
-use coffer_app::use_cases::vouchers::ValidityInput;
-use coffer_core::ids::AccountId;
 use coffer_store::auth::Role;
-use support::{agent, declared_routes, reply, spawn, Client, Reply, Server};
+use support::{agent, declared_routes, fixtures, path_of, reply, spawn, Client, Reply, Server};
 
 /// What a route needs (DOMAIN §10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,77 +171,6 @@ const MATRIX: &[Row] = &[
     get("/console/cloud-outbox", Access::Operator),
     post("/console/cloud-outbox/deliver", Access::Operator),
 ];
-
-/// Real ids for the path parameters, so that an allowed caller reaches the page
-/// itself rather than a "not found".
-struct Fixtures {
-    out_trade_no: String,
-    transfer_id: i64,
-    request_id: i64,
-    batch_id: i64,
-}
-
-fn fixtures(server: &Server) -> Fixtures {
-    let app = &server.app;
-    let recharge = CreateRecharge {
-        account_id: AccountId(1),
-        amount_minor: 1_000,
-        currency: "CNY",
-        channel: "page_pay",
-        idempotency_key: None,
-    };
-    let out_trade_no = app.create_recharge(&recharge).unwrap_or_else(|e| panic!("{e}")).order.order.out_trade_no;
-    let transfer = app.record_transfer(&RecordTransfer {
-        bank_transaction_id: "MATRIX-1",
-        amount_minor: 5_000_000,
-        currency: "CNY",
-        value_date: "2026-11-20",
-        payer: "Nobody",
-        reference: "no reference",
-        recorded_by: "user:1",
-    });
-    let transfer_id = transfer.unwrap_or_else(|e| panic!("{e}")).transfer.id;
-    let adjust = AdjustCash {
-        account_id: AccountId(1),
-        amount_minor: 5_000_000,
-        currency: "CNY",
-        reason: "matrix",
-        requested_by: "user:1",
-        idempotency_key: None,
-    };
-    let request_id = match app.adjust_cash(&adjust).unwrap_or_else(|e| panic!("{e}")) {
-        AdjustmentOutcome::Pending { request } => request.id,
-        AdjustmentOutcome::Applied { .. } => panic!("an adjustment above the threshold waits"),
-    };
-    let codes = GenerateCodes {
-        kind: "standard",
-        face_value_minor: 100,
-        currency: "CNY",
-        validity: ValidityInput::Days(30),
-        count: 1,
-        memo: "matrix",
-    };
-    let batch_id = app.generate_codes(&codes).unwrap_or_else(|e| panic!("{e}")).batch.id.0;
-    Fixtures { out_trade_no, transfer_id, request_id, batch_id }
-}
-
-/// The concrete path of a route; a token to revoke is created for each request.
-fn path_of(server: &Server, f: &Fixtures, route: &str) -> String {
-    let mut path = route
-        .replace("{account_id}", "1")
-        .replace("{out_trade_no}", &f.out_trade_no)
-        .replace("{workspace_id}", "acme-prod")
-        .replace("{charge_id}", "1")
-        .replace("{batch_id}", &f.batch_id.to_string())
-        .replace("{transfer_id}", &f.transfer_id.to_string())
-        .replace("{request_id}", &f.request_id.to_string());
-    if path.contains("{token_id}") {
-        let made = server.auth.create_token("to revoke", Role::Viewer, Some(AccountId(1)));
-        path = path.replace("{token_id}", &made.unwrap_or_else(|e| panic!("{e}")).1.id.to_string());
-    }
-    assert!(!path.contains('{'), "no fixture for a parameter of {route}");
-    path
-}
 
 fn login_of(caller: Caller) -> Option<&'static str> {
     match caller {

@@ -9,6 +9,11 @@ use std::sync::{mpsc, Arc};
 use coffer_alipay_sandbox::{demo as sandbox_demo, Sandbox};
 use coffer_app::auth::Auth;
 use coffer_app::clock::{Clock, ManualClock};
+use coffer_app::use_cases::adjustments::{AdjustCash, AdjustmentOutcome};
+use coffer_app::use_cases::bank_transfers::RecordTransfer;
+use coffer_app::use_cases::recharge::CreateRecharge;
+use coffer_app::use_cases::voucher_codes::GenerateCodes;
+use coffer_app::use_cases::vouchers::ValidityInput;
 use coffer_app::{AlipayRail, App, AppConfig};
 use coffer_core::ids::AccountId;
 use coffer_core::time::Timestamp;
@@ -256,4 +261,105 @@ fn route_of(call: &str, prefix: &str) -> Vec<(String, String)> {
     }
     assert!(!methods.is_empty(), "no method found for {path}: {handlers}");
     methods.into_iter().map(|m| (m.to_owned(), path.clone())).collect()
+}
+
+/// Real ids for the path parameters, so that an allowed caller reaches the page
+/// itself rather than a "not found".
+pub struct Fixtures {
+    pub out_trade_no: String,
+    pub transfer_id: i64,
+    pub request_id: i64,
+    pub batch_id: i64,
+}
+
+pub fn fixtures(server: &Server) -> Fixtures {
+    let app = &server.app;
+    let recharge = CreateRecharge {
+        account_id: AccountId(1),
+        amount_minor: 1_000,
+        currency: "CNY",
+        channel: "page_pay",
+        idempotency_key: None,
+    };
+    let out_trade_no = app.create_recharge(&recharge).unwrap_or_else(|e| panic!("{e}")).order.order.out_trade_no;
+    let transfer = app.record_transfer(&RecordTransfer {
+        bank_transaction_id: "MATRIX-1",
+        amount_minor: 5_000_000,
+        currency: "CNY",
+        value_date: "2026-11-20",
+        payer: "Nobody",
+        reference: "no reference",
+        recorded_by: "user:1",
+    });
+    let transfer_id = transfer.unwrap_or_else(|e| panic!("{e}")).transfer.id;
+    let adjust = AdjustCash {
+        account_id: AccountId(1),
+        amount_minor: 5_000_000,
+        currency: "CNY",
+        reason: "matrix",
+        requested_by: "user:1",
+        idempotency_key: None,
+    };
+    let request_id = match app.adjust_cash(&adjust).unwrap_or_else(|e| panic!("{e}")) {
+        AdjustmentOutcome::Pending { request } => request.id,
+        AdjustmentOutcome::Applied { .. } => panic!("an adjustment above the threshold waits"),
+    };
+    let codes = GenerateCodes {
+        kind: "standard",
+        face_value_minor: 100,
+        currency: "CNY",
+        validity: ValidityInput::Days(30),
+        count: 1,
+        memo: "matrix",
+    };
+    let batch_id = app.generate_codes(&codes).unwrap_or_else(|e| panic!("{e}")).batch.id.0;
+    Fixtures { out_trade_no, transfer_id, request_id, batch_id }
+}
+
+/// The concrete path of a route; a token to revoke is created for each request.
+pub fn path_of(server: &Server, f: &Fixtures, route: &str) -> String {
+    let mut path = route
+        .replace("{account_id}", "1")
+        .replace("{out_trade_no}", &f.out_trade_no)
+        .replace("{workspace_id}", "acme-prod")
+        .replace("{charge_id}", "1")
+        .replace("{batch_id}", &f.batch_id.to_string())
+        .replace("{transfer_id}", &f.transfer_id.to_string())
+        .replace("{request_id}", &f.request_id.to_string());
+    if path.contains("{token_id}") {
+        let made = server.auth.create_token("to revoke", Role::Viewer, Some(AccountId(1)));
+        path = path.replace("{token_id}", &made.unwrap_or_else(|e| panic!("{e}")).1.id.to_string());
+    }
+    assert!(!path.contains('{'), "no fixture for a parameter of {route}");
+    path
+}
+
+/// Everything a UI form can change, summed up: comparing it before and after a
+/// refused request shows that nothing was written.
+pub fn fingerprint(server: &Server) -> String {
+    let app = &server.app;
+    let ok = |e: coffer_app::AppError| -> ! { panic!("{e}") };
+    let report = app.verify().unwrap_or_else(|e| ok(e));
+    assert!(report.is_clean(), "{:?}", report.problems);
+    let mut parts = vec![format!("journal {} txs {} postings", report.journal_txs, report.postings)];
+    for id in 1..=3 {
+        let a = AccountId(id);
+        let vouchers = app.vouchers(a, None).unwrap_or_else(|e| ok(e)).len();
+        let cards = app.cards(a, None).unwrap_or_else(|e| ok(e)).len();
+        let orders = app.recharge_orders(a, 1_000).unwrap_or_else(|e| ok(e)).len();
+        let workspaces = app.workspaces_of(a).unwrap_or_else(|e| ok(e));
+        let users = server.auth.store.users_of_account(a).unwrap_or_else(|e| panic!("{e}")).len();
+        let tokens = server.auth.store.tokens_of_account(Some(a)).unwrap_or_else(|e| panic!("{e}"));
+        let live_tokens = tokens.iter().filter(|t| t.revoked_at.is_none()).count();
+        parts.push(format!(
+            "account {id}: {vouchers} vouchers, {cards} cards, {orders} orders, {users} users, {} tokens ({live_tokens} live), workspaces {workspaces:?}",
+            tokens.len()
+        ));
+    }
+    let transfers = app.bank_transfers(None, 1_000).unwrap_or_else(|e| ok(e));
+    let transfers: Vec<_> = transfers.iter().map(|t| format!("{:?}", t.transfer)).collect();
+    let requests = app.adjustment_requests(None, 1_000).unwrap_or_else(|e| ok(e));
+    let requests: Vec<_> = requests.iter().map(|r| format!("{:?}", r.state)).collect();
+    parts.push(format!("transfers {transfers:?}; adjustment requests {requests:?}"));
+    parts.join("\n")
 }

@@ -7,6 +7,7 @@ pub mod cards;
 pub mod cash;
 pub mod charges;
 pub mod cloud;
+pub mod events;
 pub mod health;
 pub mod identity;
 pub mod recharges;
@@ -28,6 +29,8 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/workspaces", get(workspaces::list).post(workspaces::bind))
         .route("/v1/accounts/{account_id}/workspaces/{workspace_id}", axum::routing::delete(workspaces::unbind))
         .route("/v1/accounts/{account_id}/workspaces/{workspace_id}/settlement", put(workspaces::change_settlement))
+        .route("/v1/workspaces/{workspace_id}/state", get(events::workspace_state))
+        .route("/v1/accounts/{account_id}/events", get(events::account_events))
         .route("/v1/accounts/{account_id}/cash-credits", post(cash::credit))
         .route("/v1/accounts/{account_id}/vouchers", get(vouchers::list).post(vouchers::issue))
         .route("/v1/accounts/{account_id}/vouchers/activate", post(vouchers::activate))

@@ -7,6 +7,7 @@ mod accounts;
 mod authorization;
 mod charges;
 mod errors;
+mod events;
 mod idempotency;
 mod openapi;
 mod sessions;

@@ -110,7 +110,8 @@ fn runway_low(jobs: &Jobs, account: &AccountRecord, now: Timestamp) -> AppResult
     let id = account.account.id;
     let window = jobs.settings.runway_window_days.max(1);
     let since = Timestamp(now.0.saturating_sub(window.saturating_mul(MS_PER_DAY)));
-    let spent = spent_since(&jobs.app, id, since, now)?;
+    // The window's end is exclusive; a charge settled at this very instant counts.
+    let spent = spent_since(&jobs.app, id, since, Timestamp(now.0.saturating_add(1)))?;
     let daily = spent / window;
     if daily <= 0 {
         return Ok(None);

@@ -93,7 +93,9 @@ impl Jobs {
 
     /// Runs the body of a begun run.
     pub fn work(&self, guard: &RunGuard) -> AppResult<JobReport> {
-        self.body(guard.job, &Fence { jobs: self, guard })
+        let fence = Fence { jobs: self, guard };
+        fence.check()?;
+        self.body(guard.job, &fence)
     }
 
     /// Records how the run ended; the store refuses the result (`Fenced`) when the

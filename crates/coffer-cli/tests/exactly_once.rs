@@ -386,9 +386,14 @@ fn genuine_for_amount(no: &str, trade_no: &str, amount_minor: i64) -> Vec<(Strin
 // Bank statements
 
 fn statement_csv(reference: &str, rows: usize) -> String {
+    statement_csv_with(reference, "ST", rows)
+}
+
+/// A CSV statement of `rows` credits quoting the reference, row i for 10 + i yuan.
+fn statement_csv_with(reference: &str, prefix: &str, rows: usize) -> String {
     let mut csv = String::from("bank_transaction_id,value_date,amount,currency,payer,reference,direction\n");
     for i in 0..rows {
-        csv.push_str(&format!("ST-{i},2026-11-24,{}.00,CNY,ACME LTD,{reference},credit\n", 10 + i));
+        csv.push_str(&format!("{prefix}-{i},2026-11-24,{}.00,CNY,ACME LTD,{reference},credit\n", 10 + i));
     }
     csv
 }
@@ -427,27 +432,42 @@ fn a_bank_statement_uploaded_concurrently_again_after_a_crash_and_through_the_cl
     assert_eq!(credited.iter().sum::<i64>(), ROWS as i64, "each row credited by exactly one upload: {credited:?}");
     assert_eq!(balances(&http, &server.base, account).cash, total);
 
-    // Killed mid-upload of the same statement: whatever it committed, the next
-    // upload and a CLI import credit nothing more.
+    // A second, larger statement is uploaded and the server killed at a random
+    // moment of it: whatever rows it committed, uploading it again after the restart
+    // credits exactly the rest, and a CLI import of both credits nothing more.
+    let mut rng = Rng::new(seed("COFFER_STATEMENT_SEED"));
+    let second = statement_csv_with(&reference, "SK", ROWS * 8);
+    let second_total: i64 = (0..ROWS as i64 * 8).map(|i| (10 + i) * 100).sum();
     let interrupted = std::thread::scope(|s| {
-        let upload = s.spawn(|| Client::new().try_send_raw(&url, "text/csv", &csv).map(|r| r.status));
-        std::thread::sleep(Duration::from_millis(5));
+        let upload = s.spawn(|| Client::new().try_send_raw(&url, "text/csv", &second).map(|r| r.status));
+        std::thread::sleep(Duration::from_millis(rng.range(5, 80)));
         server.kill();
         upload.join().unwrap_or_else(|_| panic!("upload panicked"))
     });
-    eprintln!("bank statement: the upload killed mid-way ended with {interrupted:?}");
     verify_clean(&db);
     let server = Server::start(&db);
-    let again = http.send_raw(&server.url("/v1/bank-statements?format=csv"), "text/csv", &csv);
-    assert_eq!((again.status, again.body["credited"].as_i64()), (200, Some(0)), "{}", again.text);
-    assert_eq!(again.body["duplicates"].as_i64(), Some(ROWS as i64), "{}", again.text);
-    let file = dir.path().join("statement.csv");
-    std::fs::write(&file, &csv).unwrap_or_else(|e| panic!("{e}"));
-    let out = cli(&db, &["bank", "import", "--format", "csv", &file.to_string_lossy()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert_eq!(report["credited"].as_i64(), Some(0), "{report}");
-    assert_eq!(balances(&http, &server.base, account).cash, total, "credited once in all");
+    let before_retry = balances(&http, &server.base, account).cash - total;
+    let again = http.send_raw(&server.url("/v1/bank-statements?format=csv"), "text/csv", &second);
+    assert_eq!(again.status, 200, "{}", again.text);
+    let counts = (again.body["credited"].as_i64().unwrap_or(-1), again.body["duplicates"].as_i64().unwrap_or(-1));
+    assert_eq!(counts.0 + counts.1, ROWS as i64 * 8, "{}", again.text);
+    assert_eq!(balances(&http, &server.base, account).cash, total + second_total, "each row credited once");
+    eprintln!(
+        "bank statement: the upload killed mid-way ended with {interrupted:?} after crediting {before_retry} minor units; \
+         the retry credited {} rows and found {} duplicates",
+        counts.0, counts.1
+    );
+    let first = dir.path().join("first.csv");
+    let other = dir.path().join("second.csv");
+    std::fs::write(&first, &csv).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&other, &second).unwrap_or_else(|e| panic!("{e}"));
+    for file in [first, other] {
+        let out = cli(&db, &["bank", "import", "--format", "csv", &file.to_string_lossy()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert_eq!(report["credited"].as_i64(), Some(0), "{report}");
+    }
+    assert_eq!(balances(&http, &server.base, account).cash, total + second_total, "credited once in all");
     drop(server);
     verify_clean(&db);
 }

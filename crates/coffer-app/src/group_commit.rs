@@ -136,11 +136,15 @@ impl GroupCommitter {
     pub fn settle(&self, req: &SettleCharge<'_>) -> AppResult<ChargeSettled> {
         let (reply, answer) = mpsc::sync_channel(1);
         let job = Job { charge: OwnedCharge::of(req), reply, busy_retries: 0 };
+        // The writer-queue gauge counts charges between submission and answer.
+        crate::metrics::add_writer_queue(1);
         let sent = self.queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false);
-        if !sent {
-            return Err(writer_gone());
-        }
-        answer.recv().unwrap_or_else(|_| Err(writer_gone()))
+        let answered = match sent {
+            true => answer.recv().unwrap_or_else(|_| Err(writer_gone())),
+            false => Err(writer_gone()),
+        };
+        crate::metrics::add_writer_queue(-1);
+        answered
     }
 }
 

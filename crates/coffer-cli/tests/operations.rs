@@ -34,11 +34,16 @@ impl Drop for Server {
 
 impl Server {
     fn start(dir: &Path, config: &str) -> Server {
+        Server::start_with(dir, config, &[])
+    }
+
+    fn start_with(dir: &Path, config: &str, env: &[(&str, &str)]) -> Server {
         let config_path = dir.join("coffer.toml");
         std::fs::write(&config_path, config).unwrap_or_else(|e| panic!("writing the config: {e}"));
         let mut child = coffer(dir)
             .env("COFFER_CONFIG", &config_path)
             .env("COFFER_BOOTSTRAP_TOKEN", OPERATOR_TOKEN)
+            .envs(env.iter().copied())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -375,4 +380,21 @@ fn a_backup_taken_while_a_server_writes_restores_and_verifies_clean() {
     let out = run(dir.path(), &["--db", &fresh, "restore", "--from", &foreign.display().to_string()]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert!(text(&out).contains("is not a Coffer database"), "{}", text(&out));
+}
+
+#[test]
+fn metrics_on_postgresql_report_the_connection_pool() {
+    let db = coffer_store_postgres::testing::fresh_db();
+    let dir = temp_dir();
+    let config = format!("[database]\nurl = {:?}\n", db.url());
+    let code_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let server = Server::start_with(dir.path(), &config, &[("COFFER_CODE_KEY", code_key)]);
+    let account = server.account(10_000);
+    assert_eq!(server.charge(account, "pg-1", 100).status, 201);
+    let m = server.call("GET", "/metrics", &[], None).text;
+    let idle = sample(&m, "coffer_db_pool_connections_idle").unwrap_or(0.0);
+    let in_use = sample(&m, "coffer_db_pool_connections_in_use").unwrap_or(-1.0);
+    assert!(idle >= 1.0, "a pooled connection waits idle after the requests: {m}");
+    assert!(in_use >= 0.0, "{m}");
+    assert_eq!(sample(&m, r#"coffer_charges_settled_total{category="payg",instrument_class="cash"}"#), Some(1.0));
 }

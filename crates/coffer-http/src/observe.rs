@@ -16,6 +16,7 @@
 //! interface ([`MetricsAccess::LoopbackOnly`]), and refuses others with 403.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -97,15 +98,27 @@ impl MetricsAccess {
     }
 }
 
+/// What `/metrics` needs: who may read it, and a hook that samples gauges only
+/// known at scrape time (such as the database pool) before rendering.
+#[derive(Clone)]
+struct Scrape {
+    access: MetricsAccess,
+    sample: Arc<dyn Fn() + Send + Sync>,
+}
+
 /// The `/metrics` route. Serve the app with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so the loopback rule can
 /// see the peer; without that information every peer is refused.
-pub fn metrics_router<S: Clone + Send + Sync + 'static>(access: MetricsAccess) -> Router<S> {
-    Router::new().route("/metrics", get(metrics).with_state(access))
+pub fn metrics_router<S: Clone + Send + Sync + 'static>(
+    access: MetricsAccess,
+    sample: impl Fn() + Send + Sync + 'static,
+) -> Router<S> {
+    let scrape = Scrape { access, sample: Arc::new(sample) };
+    Router::new().route("/metrics", get(metrics).with_state(scrape))
 }
 
-async fn metrics(State(access): State<MetricsAccess>, req: Request) -> Response {
-    if !allowed(&access, &req) {
+async fn metrics(State(scrape): State<Scrape>, req: Request) -> Response {
+    if !allowed(&scrape.access, &req) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -113,6 +126,9 @@ async fn metrics(State(access): State<MetricsAccess>, req: Request) -> Response 
         )
         .into_response();
     }
+    let sample = scrape.sample.clone();
+    // Sampling may take a lock in the store; keep it off the async workers.
+    let _ = tokio::task::spawn_blocking(move || sample()).await;
     let body = coffer_app::metrics::render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }

@@ -3,6 +3,8 @@
 //! later use is a single round trip.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use coffer_store::StoreResult;
 use postgres::types::ToSql;
@@ -17,13 +19,31 @@ const STATEMENTS_KEPT: usize = 256;
 pub(crate) struct Conn {
     pub(crate) client: Client,
     statements: HashMap<String, Statement>,
+    _live: Live,
+}
+
+/// Counts the store's open connections (pooled or lent out) for the pool metrics:
+/// one more while a `Conn` exists, whichever way it is finally dropped.
+pub(crate) struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    pub(crate) fn new(counter: &Arc<AtomicUsize>) -> Live {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Live(counter.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl Conn {
-    pub(crate) fn new(client: Client) -> Conn {
-        Conn { client, statements: HashMap::new() }
+    pub(crate) fn new(client: Client, live: Live) -> Conn {
+        Conn { client, statements: HashMap::new(), _live: live }
     }
 
     fn prepared(&mut self, sql: &str) -> StoreResult<Statement> {

@@ -39,7 +39,8 @@ pub mod testing;
 mod writes;
 
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use coffer_store::{Reads, Store, StoreError, StoreResult, WriteTx};
 
@@ -73,6 +74,8 @@ const IDLE_KEPT: usize = 8;
 pub struct PostgresStore {
     config: postgres::Config,
     idle: Mutex<Vec<Conn>>,
+    /// Open connections, idle or lent out (see `conn::Live`).
+    live: Arc<AtomicUsize>,
 }
 
 impl PostgresStore {
@@ -81,7 +84,7 @@ impl PostgresStore {
     pub fn connect(url: &str) -> StoreResult<PostgresStore> {
         let config = postgres::Config::from_str(url)
             .map_err(|e| StoreError::Backend(format!("bad PostgreSQL connection string: {e}")))?;
-        let store = PostgresStore { config, idle: Mutex::new(Vec::new()) };
+        let store = PostgresStore { config, idle: Mutex::new(Vec::new()), live: Arc::new(AtomicUsize::new(0)) };
         let mut conn = store.open()?;
         migrate(&mut conn)?;
         store.give_back(conn);
@@ -91,7 +94,7 @@ impl PostgresStore {
     fn open(&self) -> StoreResult<Conn> {
         let mut client = self.config.connect(postgres::NoTls).map_err(map_err)?;
         client.batch_execute(SESSION_SETUP).map_err(map_err)?;
-        Ok(Conn::new(client))
+        Ok(Conn::new(client, conn::Live::new(&self.live)))
     }
 
     /// A pooled connection if one is idle and alive, else a new one.
@@ -207,6 +210,12 @@ impl Store for PostgresStore {
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
         let conn = self.begin("BEGIN ISOLATION LEVEL READ COMMITTED")?;
         Ok(Box::new(PostgresWriteTx { store: self, conn: Some(conn), aborted: false }))
+    }
+
+    fn pool_status(&self) -> Option<coffer_store::PoolStatus> {
+        let idle = lock(&self.idle).len();
+        let live = self.live.load(std::sync::atomic::Ordering::Relaxed);
+        Some(coffer_store::PoolStatus { in_use: live.saturating_sub(idle) as u64, idle: idle as u64 })
     }
 
     fn engine(&self) -> &'static str {

@@ -70,6 +70,17 @@ pub trait Store: Send + Sync {
     fn jobs(&self) -> &dyn jobs::JobStore;
     /// Webhook endpoints and the notification delivery log ([`webhooks`]).
     fn webhooks(&self) -> &dyn webhooks::WebhookStore;
+    /// The connection pool's figures, for metrics; `None` for engines without a pool.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
+}
+
+/// Connections of a store's pool: lent out to a transaction, and idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub in_use: u64,
+    pub idle: u64,
 }
 
 /// Queries, available in read views and inside write transactions.

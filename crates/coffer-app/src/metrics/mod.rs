@@ -260,6 +260,14 @@ pub fn add_writer_queue(delta: i64) {
     GLOBAL.add_writer_queue(delta);
 }
 
+/// Samples the figures only the store knows (its connection pool) into the
+/// process-wide gauges; `/metrics` calls this before rendering.
+pub fn sample_store(store: &dyn coffer_store::Store) {
+    if let Some(pool) = store.pool_status() {
+        GLOBAL.set_db_pool(pool.in_use, pool.idle);
+    }
+}
+
 /// See [`Metrics::render`].
 pub fn render() -> String {
     GLOBAL.render()

@@ -150,11 +150,13 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         };
         let state =
             AppState { app: app.clone(), auth: ctx.auth.clone(), cookies: CookiePolicy { secure: secure_cookies } };
-        // The Billing Center UI (`/`, `/login`, `/accounts/...`, `/console/...`) beside the API.
-        let mut router =
-            coffer_http::router(state.clone()).merge(coffer_http::observe::layer(coffer_web::router(state))).merge(
-                coffer_http::observe::layer(coffer_http::observe::metrics_router(metrics_access(&ctx.config.metrics))),
-            );
+        // The Billing Center UI (`/`, `/login`, `/accounts/...`, `/console/...`) beside
+        // the API, and `/metrics`; all three observed (request ids, access log, metrics).
+        let store = app.store.clone();
+        let sample = move || coffer_app::metrics::sample_store(&*store);
+        let metrics = coffer_http::observe::metrics_router(metrics_access(&ctx.config.metrics), sample);
+        let web = coffer_http::observe::layer(coffer_web::router(state.clone()));
+        let mut router = coffer_http::router(state).merge(web).merge(coffer_http::observe::layer(metrics));
         if let Some(sandbox) = sandbox {
             tokio::spawn(sandbox.clone().run_notifier(Duration::from_millis(500)));
             router = router.nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox));

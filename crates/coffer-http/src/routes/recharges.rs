@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::{Caller, Need};
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiPath, ApiQuery, ApiText};
 use crate::idempotency::{once, Call, IdemKey, Save};
 use crate::json::ApiJson;
 use crate::problem::{ApiError, Problem};
@@ -178,7 +178,7 @@ pub async fn show(
 #[utoipa::path(post, path = "/v1/alipay/notify", tag = "recharge", security(),
     request_body(content = String, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "success or fail", body = String)))]
-pub async fn notify(State(s): State<AppState>, body: String) -> Response {
+pub async fn notify(State(s): State<AppState>, ApiText(body): ApiText) -> Response {
     let answer = s.run(move |app| app.handle_alipay_notification(&body)).await;
     let text = match answer {
         Ok(a) => a.as_str(),

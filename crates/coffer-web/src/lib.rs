@@ -22,8 +22,9 @@ pub mod pages;
 pub mod view;
 pub mod viewer;
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use coffer_http::AppState;
@@ -32,14 +33,24 @@ static CSS: &str = include_str!("../assets/app.css");
 static HTMX: &[u8] = include_bytes!("../assets/htmx.min.js");
 
 /// The UI's routes, to merge with the API's router. Sets no fallback, so the API's
-/// fallback keeps answering unknown paths.
+/// fallback keeps answering unknown paths. Form bodies have the API's size limit
+/// (no form comes near it); an oversized one gets a status page, not axum's text.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }))
         .route("/assets/htmx.min.js", get(htmx))
         .merge(pages::routes())
         .merge(console::routes())
+        .layer(DefaultBodyLimit::max(coffer_http::json::BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(too_large_page))
         .with_state(state)
+}
+
+async fn too_large_page(response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return view::status_page(StatusCode::PAYLOAD_TOO_LARGE, "The form was too large; nothing was saved.");
+    }
+    response
 }
 
 async fn htmx() -> impl IntoResponse {

@@ -80,8 +80,9 @@ pub fn spawn_with(cookies: CookiePolicy) -> Server {
     }
     let (metering_token, _) = auth.create_token("metering", Role::Metering, None).unwrap_or_else(|e| panic!("{e}"));
     let state = AppState { app: app.clone(), auth: auth.clone(), cookies };
+    // As `coffer serve` assembles it: the UI behind the same request log as the API.
     let router = coffer_http::router(state.clone())
-        .merge(coffer_web::router(state))
+        .merge(coffer_http::observe::layer(coffer_web::router(state)))
         .nest("/alipay-sandbox", coffer_alipay_sandbox::router(sandbox.clone()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = mpsc::channel();

@@ -262,7 +262,7 @@ fn config_check_prints_effective_settings_with_origins_and_redacted_secrets() {
     let file = dir.path().join("coffer.toml");
     let toml =
         "[database]\nurl = \"postgres://coffer:db-pass-123@localhost/coffer\"\n[server]\nlisten = \"127.0.0.1:7000\"\n\
-                [email]\nsender = \"smtp\"\nsmtp_host = \"smtp.example.com\"\nsmtp_password = \"smtp-pass-456\"\n";
+                [email]\nsender = \"smtp\"\nsmtp_host = \"smtp.example.com\"\n[metrics]\ntoken = \"metrics-token-456-0000\"\n";
     std::fs::write(&file, toml).unwrap_or_else(|e| panic!("{e}"));
     let out = coffer(dir.path())
         .env("COFFER_SERVER_LISTEN", "127.0.0.1:7001")
@@ -276,7 +276,7 @@ fn config_check_prints_effective_settings_with_origins_and_redacted_secrets() {
     assert!(printed.contains("\"127.0.0.1:7001\"  # env COFFER_SERVER_LISTEN"), "{printed}");
     assert!(printed.contains("email.smtp_host"), "{printed}");
     assert!(printed.contains("jobs.expiry.period_seconds"), "{printed}");
-    for secret in ["db-pass-123", "smtp-pass-456"] {
+    for secret in ["db-pass-123", "metrics-token-456-0000"] {
         assert!(!printed.contains(secret), "{secret} printed:\n{printed}");
     }
 }

@@ -114,7 +114,7 @@ impl JobsConfig {
 pub struct WebhooksConfig {
     /// How long one delivery attempt may take.
     pub timeout_seconds: u64,
-    /// Attempts per delivery before it is marked failed.
+    /// Attempts per notification (webhook or e-mail) before it is marked failed.
     pub max_attempts: u32,
 }
 
@@ -122,8 +122,9 @@ pub struct WebhooksConfig {
 pub enum EmailSender {
     /// Each message written as a file in `dir` (development, tests, a mail pickup directory).
     File { dir: PathBuf },
-    /// Sent through an SMTP relay.
-    Smtp { host: String, port: u16, username: Option<String>, password: Option<String> },
+    /// Sent through an SMTP relay on a trusted network (no authentication; see
+    /// `coffer_notify::smtp`).
+    Smtp { host: String, port: u16 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,18 +195,24 @@ fn database(src: &mut Source<'_>) -> DatabaseConfig {
             DatabaseConfig::Sqlite { path: PathBuf::from("coffer.db") }
         }
         (None, Some((url, origin))) => {
+            src.unset("database.path");
             if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.contains('=')) {
                 src.error("database.url", &origin, "must be postgres://user:password@host/db or a key=value string");
             }
             DatabaseConfig::Postgres { url }
         }
         (Some((path, origin)), None) => {
+            src.unset("database.url");
             if path.trim().is_empty() {
                 src.error("database.path", &origin, "must not be empty");
             }
             DatabaseConfig::Sqlite { path: PathBuf::from(path) }
         }
-        (None, None) => DatabaseConfig::Sqlite { path: PathBuf::from("coffer.db") },
+        (None, None) => {
+            let (path, _) = src.string("database.path", "coffer.db");
+            src.unset("database.url");
+            DatabaseConfig::Sqlite { path: PathBuf::from(path) }
+        }
     }
 }
 
@@ -237,6 +244,9 @@ fn log(src: &mut Source<'_>) -> LogConfig {
 
 fn metrics(src: &mut Source<'_>) -> MetricsConfig {
     let token = src.opt_string("metrics.token", Shown::Secret);
+    if token.is_none() {
+        src.unset("metrics.token");
+    }
     if let Some((token, origin)) = &token {
         if token.len() < 16 {
             src.error("metrics.token", origin, "must be at least 16 characters");
@@ -265,16 +275,17 @@ fn email(src: &mut Source<'_>) -> EmailConfig {
     }
     let (dir, _) = src.string("email.dir", "mail");
     let host = src.opt_string("email.smtp_host", Shown::Plain);
+    if host.is_none() {
+        src.unset("email.smtp_host");
+    }
     let port = src.uint("email.smtp_port", 587, 1, 65_535) as u16;
-    let username = src.opt_string("email.smtp_username", Shown::Plain).map(|(u, _)| u);
-    let password = src.opt_string("email.smtp_password", Shown::Secret).map(|(p, _)| p);
     let sender = match kind {
         "smtp" => {
             let host = host.map(|(h, _)| h).unwrap_or_default();
             if host.trim().is_empty() {
                 src.error("email.smtp_host", &Origin::Default, "is required when email.sender is \"smtp\"");
             }
-            EmailSender::Smtp { host, port, username, password }
+            EmailSender::Smtp { host, port }
         }
         _ => EmailSender::File { dir: PathBuf::from(dir) },
     };

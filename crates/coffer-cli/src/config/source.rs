@@ -124,6 +124,11 @@ impl<'a> Source<'a> {
         Some((value, origin))
     }
 
+    /// Lists an optional setting nobody set, so `coffer config check` shows every key.
+    pub fn unset(&mut self, key: &str) {
+        self.record(key, "(not set)".to_owned(), Origin::Default);
+    }
+
     pub fn string(&mut self, key: &str, default: &str) -> (String, Origin) {
         self.opt_string(key, Shown::Plain).unwrap_or_else(|| {
             self.record(key, format!("{default:?}"), Origin::Default);

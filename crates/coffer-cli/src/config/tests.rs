@@ -54,7 +54,8 @@ fn a_file_sets_every_section() {
         [email]
         sender = "smtp"
         smtp_host = "smtp.example.com"
-        smtp_password = "s3cret-pass"
+        [metrics]
+        token = "s3cret-pass-0123456789"
         "#,
     );
     let config = load(Some(f.path()), &env(&[])).expect("valid");
@@ -141,4 +142,21 @@ fn smtp_without_a_host_is_refused() {
 fn a_short_metrics_token_is_refused() {
     let errors = errors("[metrics]\ntoken = \"short\"\n", &[]);
     assert_eq!(errors, vec!["metrics.token (from file): must be at least 16 characters"]);
+}
+
+#[test]
+fn every_job_of_the_scheduler_is_configurable_with_its_default_period() {
+    use coffer_app::jobs::JobName;
+    assert_eq!(JOBS.len(), JobName::ALL.len());
+    for job in JobName::ALL {
+        let period = JOBS.iter().find(|(n, _)| *n == job.as_str()).map(|(_, p)| *p as i64 * 1000);
+        assert_eq!(period, Some(job.default_period_ms()), "{}", job.as_str());
+    }
+}
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../coffer.example.toml"));
+    let config = load(Some(example), &env(&[])).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(config.arrears.grace_days, 14);
 }

@@ -118,6 +118,8 @@ pub enum Command {
     /// Statements: income & expenditure, consumption, monthly bill.
     #[command(subcommand)]
     Statement(statement::Cmd),
+    /// An account's event feed (recharges, vouchers, arrears, locks), by sequence number.
+    Events(crate::commands::events::EventsArgs),
     /// Offline bank transfers: record, queue, assign, approve, import statements.
     #[command(subcommand)]
     Bank(crate::commands::bank::Cmd),
@@ -126,6 +128,12 @@ pub enum Command {
     Cloud(crate::commands::cloud::Cmd),
     /// Expire vouchers and cards past their validity; write off their leftovers.
     Expire,
+    /// Background jobs (docs/JOBS.md): list them with their lease and last run, run one by hand.
+    #[command(subcommand)]
+    Jobs(crate::commands::jobs::Cmd),
+    /// Webhook endpoints of an account and the notification delivery log (docs/WEBHOOKS.md).
+    #[command(subcommand)]
+    Webhook(crate::commands::webhook::Cmd),
     /// Recompute every balance from the journal and check every invariant.
     Verify,
     /// Fill an empty database with realistic demo data.

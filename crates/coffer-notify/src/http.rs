@@ -27,8 +27,13 @@ impl Default for HttpWebhookSender {
 
 impl HttpWebhookSender {
     pub fn new() -> HttpWebhookSender {
+        HttpWebhookSender::with_timeout(TIMEOUT)
+    }
+
+    /// A sender whose attempts give up after `timeout` (connecting included).
+    pub fn with_timeout(timeout: Duration) -> HttpWebhookSender {
         let agent = ureq::AgentBuilder::new()
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .redirects(0)
             .user_agent(concat!("Coffer-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build();

@@ -17,7 +17,7 @@
 //!
 //! # Layout
 //! - [`runner`]: one run of one job under its lease ([`Jobs::run`]), and the fence.
-//! - [`scheduler`]: the loop `coffer serve` starts.
+//! - [`scheduler`]: the loop `coffer serve` starts; [`log`]: leases and runs, for people.
 //! - one module per job: [`expiry`], [`recharge_sweeper`], [`cloud_outbox`],
 //!   [`monthly_bills`], [`arrears`], [`notifications`], [`webhooks`], [`email`].
 //! - [`notify`]: the ports the delivery jobs send through (webhook sender, mailer)
@@ -27,6 +27,7 @@ pub mod arrears;
 pub mod cloud_outbox;
 pub mod email;
 pub mod expiry;
+pub mod log;
 pub mod monthly_bills;
 pub mod notifications;
 pub mod notify;

@@ -10,7 +10,6 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use coffer_alipay::{Client, MerchantConfig, PrivateKey, PublicKey, PRODUCTION_GATEWAY};
@@ -143,16 +142,4 @@ pub fn run_sandbox(args: SandboxArgs) -> CliResult<Out> {
             .map_err(|e| CliError::internal(format!("server error: {e}")))
     })?;
     Ok(Out::new(json!({"stopped": true}), "Sandbox stopped.\n"))
-}
-
-/// Runs the recharge sweeper every `period` until the server stops.
-pub async fn sweep_forever(app: coffer_app::App, period: std::time::Duration) {
-    let app = Arc::new(app);
-    loop {
-        tokio::time::sleep(period).await;
-        let app = app.clone();
-        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || app.sweep_recharges()).await {
-            tracing::warn!(error = %e, "recharge sweep failed");
-        }
-    }
 }

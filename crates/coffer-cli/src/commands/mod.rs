@@ -15,10 +15,12 @@ pub mod config;
 pub mod demo;
 pub mod expire;
 pub mod identity;
+pub mod jobs;
 pub mod serve;
 pub mod statement;
 pub mod verify;
 pub mod voucher;
+pub mod webhook;
 pub mod workspace;
 
 use crate::args::{Cli, Command};
@@ -53,6 +55,8 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Bank(cmd) => bank::run(&ctx, cmd),
         Command::Cloud(cmd) => cloud::run(&ctx, cmd),
         Command::Expire => expire::run(&ctx),
+        Command::Jobs(cmd) => jobs::run(&ctx, cmd),
+        Command::Webhook(cmd) => webhook::run(&ctx, cmd),
         Command::Verify => verify::run(&ctx),
         Command::Demo => demo::run(&ctx),
         Command::Serve(args) => serve::run(&ctx, args),

@@ -22,21 +22,27 @@ use crate::output::Out;
 
 pub const BOOTSTRAP_ENV: &str = "COFFER_BOOTSTRAP_TOKEN";
 
-/// How often the recharge sweeper looks at open orders.
-const SWEEP_PERIOD: Duration = Duration::from_secs(30);
-/// How often due cloud usage records are delivered (each item has its own backoff).
-const DELIVERY_PERIOD: Duration = Duration::from_secs(10);
-
-/// Delivers due cloud usage records every `period` until the server stops. Items
-/// survive restarts in the outbox, so a stopped loop loses nothing.
-async fn deliver_forever(app: coffer_app::App, period: Duration) {
-    loop {
-        tokio::time::sleep(period).await;
-        let app = app.clone();
-        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || app.deliver_outbox()).await {
-            tracing::warn!(error = %e, "cloud outbox delivery failed");
+/// Starts the job scheduler (docs/JOBS.md) on its own thread: expiry, the recharge
+/// sweeper, the cloud outbox, monthly bills, arrears, notifications, webhooks and
+/// e-mail, each under a lease so that of several servers on one database one runs it.
+/// Every run is in the run log (`coffer jobs list`); failures are logged here too.
+fn start_jobs(ctx: &Ctx, app: coffer_app::App) -> CliResult<coffer_app::jobs::scheduler::Scheduler> {
+    use coffer_app::jobs::{scheduler, RunResult};
+    use coffer_store::jobs::RunOutcome;
+    let jobs = super::jobs::jobs(ctx, app);
+    let holder = scheduler::holder_name("serve");
+    let on_run: scheduler::OnRun = Box::new(|job, result| match result {
+        Ok(RunResult::Ran { outcome: RunOutcome::Succeeded, report, .. }) if report.items > 0 => {
+            tracing::info!(job = job.as_str(), items = report.items, detail = %report.detail, "job ran");
         }
-    }
+        Ok(RunResult::Ran { outcome, error, .. }) if *outcome != RunOutcome::Succeeded => {
+            tracing::warn!(job = job.as_str(), outcome = outcome.as_str(), error = ?error, "job run failed");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(job = job.as_str(), error = %e, "job could not run"),
+    });
+    scheduler::Scheduler::start(jobs, holder, on_run)
+        .map_err(|e| CliError::internal(format!("cannot start the job scheduler: {e}")))
 }
 
 /// The app with its Alipay rail: the local sandbox under `--demo`, else the
@@ -167,10 +173,7 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             router = router.nest("/marketplace-sim", coffer_marketplace::router(sim));
             banner.push_str(&format!("  Cloud marketplace simulator: {base}/marketplace-sim\n"));
         }
-        if app.config.alipay.is_some() {
-            tokio::spawn(super::alipay::sweep_forever(app.clone(), SWEEP_PERIOD));
-        }
-        tokio::spawn(deliver_forever(app, DELIVERY_PERIOD));
+        let scheduler = start_jobs(ctx, app)?;
         banner.push_str(&format!(
             "Coffer is serving {} on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n",
             ctx.db.describe()
@@ -181,10 +184,13 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
         let _ = stdout.flush();
         drop(stdout);
         // The peer address lets /metrics tell loopback scrapers from others.
-        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(coffer_http::server::shutdown_signal())
             .await
-            .map_err(|e| CliError::internal(format!("server error: {e}")))
+            .map_err(|e| CliError::internal(format!("server error: {e}")));
+        // The run in progress finishes (it is idempotent either way) before the process ends.
+        scheduler.stop();
+        served
     })?;
     Ok(Out::new(json!({"stopped": true}), "Coffer stopped.\n"))
 }

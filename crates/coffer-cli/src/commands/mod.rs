@@ -13,6 +13,7 @@ pub mod charge;
 pub mod cloud;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod expire;
 pub mod identity;
 pub mod jobs;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Adjust(args) => adjust::run(&ctx, args),
         Command::Adjustment(cmd) => adjustment::run(&ctx, cmd),
         Command::Statement(cmd) => statement::run(&ctx, cmd),
+        Command::Events(args) => events::run(&ctx, args),
         Command::Bank(cmd) => bank::run(&ctx, cmd),
         Command::Cloud(cmd) => cloud::run(&ctx, cmd),
         Command::Expire => expire::run(&ctx),

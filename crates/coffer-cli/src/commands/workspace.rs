@@ -23,6 +23,11 @@ pub enum Cmd {
     },
     /// Change a workspace's settlement method (once per calendar month for customers).
     Settlement(SettlementArgs),
+    /// A workspace's arrears state (normal, grace or locked), as the platform reads it.
+    State {
+        /// The workspace id.
+        workspace: String,
+    },
     /// The workspaces bound to an account.
     List {
         /// The billing account id.
@@ -95,6 +100,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> CliResult<Out> {
             })?;
             Ok(one(&ws, format!("Workspace {} changed settlement", ws.id)))
         }
+        Cmd::State { workspace } => Ok(state(ctx, &workspace)?),
         Cmd::List { account } => {
             let list = ctx.app.workspaces_of(AccountId(account))?;
             let mut t = Table::new(&["workspace", "settlement", "last customer change"]);
@@ -112,4 +118,22 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> CliResult<Out> {
 fn one(ws: &Workspace, headline: String) -> Out {
     let text = format!("{headline}: settlement {}.\n", output::settlement_text(ws));
     Out::new(output::workspace_json(ws), text)
+}
+
+fn state(ctx: &Ctx, workspace: &str) -> CliResult<Out> {
+    let view = ctx.app.workspace_state(workspace)?;
+    let mut text = format!("Workspace {} (account {}): {}", view.workspace_id, view.account_id, view.state.name());
+    if let Some(at) = view.locked_at {
+        text.push_str(&format!(", locked at {}", output::ts_json(at).as_str().unwrap_or("-")));
+    } else if let Some(until) = view.grace_until {
+        text.push_str(&format!(", locks at {} unless repaid", output::ts_json(until).as_str().unwrap_or("-")));
+    }
+    let json = json!({
+        "workspace_id": view.workspace_id.to_string(),
+        "account_id": view.account_id.0,
+        "state": view.state.name(),
+        "grace_until": view.grace_until.map(output::ts_json),
+        "locked_at": view.locked_at.map(output::ts_json),
+    });
+    Ok(Out::new(json, text + ".\n"))
 }

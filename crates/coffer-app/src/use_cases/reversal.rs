@@ -13,12 +13,38 @@ use coffer_store::WriteTx;
 
 use super::charges::charge_not_found;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::idempotency::{self, Replay};
 use crate::{input, journal, snapshot, App};
 
 impl App {
     pub fn reverse_charge(&self, account_id: AccountId, id: ChargeId, reason: &str) -> AppResult<ChargeRecord> {
+        self.reverse_charge_keyed(account_id, id, reason, None)
+    }
+
+    /// `reverse_charge` with an idempotency key. A retry with the same key gets the
+    /// reversed charge instead of `charge_already_reversed`, even when the first
+    /// call's answer was lost (a crash after the commit) or the retry raced it (the
+    /// account's lock orders them).
+    pub fn reverse_charge_keyed(
+        &self,
+        account_id: AccountId,
+        id: ChargeId,
+        reason: &str,
+        idempotency_key: Option<&str>,
+    ) -> AppResult<ChargeRecord> {
+        let idem = idempotency::parse_key(idempotency_key)?;
+        let scope = idempotency::account_scope(account_id.0);
+        let fp = idempotency::fingerprint(&["reverse_charge", &id.0.to_string(), reason]);
         let now = self.now();
-        self.write(|tx| reverse_charge_in_tx(tx, account_id, id, reason, now))
+        self.write(|tx| {
+            input::lock_account(tx, account_id)?;
+            if let Replay::Saved(_) = idempotency::check(tx, &scope, idem.as_ref(), &fp)? {
+                return tx.charge(account_id, id)?.ok_or_else(|| charge_not_found(id));
+            }
+            let charge = reverse_charge_in_tx(tx, account_id, id, reason, now)?;
+            idempotency::remember(tx, &scope, idem.as_ref(), &fp, &format!("charge:{}", id.0), now)?;
+            Ok(charge)
+        })
     }
 }
 

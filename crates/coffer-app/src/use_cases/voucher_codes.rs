@@ -13,6 +13,7 @@ use coffer_store::{StoreError, WriteTx};
 use super::vouchers::{kind, voucher_not_found, ValidityInput};
 use crate::codes::{code_hash, random_code};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::idempotency::{self, Replay};
 use crate::{input, journal, App};
 
 /// The most codes one batch may hold.
@@ -76,15 +77,37 @@ impl App {
     /// before any of them is counted. The failed redemption is undone to a savepoint
     /// and only the attempt is kept.
     pub fn activate_code(&self, account_id: AccountId, code: &str) -> AppResult<VoucherRecord> {
+        self.activate_code_keyed(account_id, code, None)
+    }
+
+    /// `activate_code` with an idempotency key. A retry with the same key and code
+    /// gets the voucher the first call activated, and is not counted as a failed
+    /// attempt, even when the first call's answer was lost (a crash after the
+    /// commit) or the retry raced it (the account's lock orders them).
+    pub fn activate_code_keyed(
+        &self,
+        account_id: AccountId,
+        code: &str,
+        idempotency_key: Option<&str>,
+    ) -> AppResult<VoucherRecord> {
+        let idem = idempotency::parse_key(idempotency_key)?;
+        let scope = idempotency::account_scope(account_id.0);
+        let fp = idempotency::fingerprint(&["activate_code", code.trim()]);
         let now = self.now();
         let limits = AttemptLimits::of(&self.config);
         let key = self.config.code_key.clone();
         let outcome = self.write(|tx| {
             input::lock_account(tx, account_id)?;
+            if let Replay::Saved(r) = idempotency::check(tx, &scope, idem.as_ref(), &fp)? {
+                let id = VoucherId(idempotency::ref_id(&r, "voucher")?);
+                return Ok(tx.voucher(account_id, id)?.ok_or_else(|| voucher_not_found(id)));
+            }
             tx.savepoint()?;
             match activate_code_in_tx(tx, account_id, code, &key, limits, now) {
                 Ok(voucher) => {
                     tx.release_savepoint()?;
+                    let result_ref = format!("voucher:{}", voucher.voucher.id.0);
+                    idempotency::remember(tx, &scope, idem.as_ref(), &fp, &result_ref, now)?;
                     Ok(Ok(voucher))
                 }
                 Err(e) if counts_as_failed_attempt(e.code) => {

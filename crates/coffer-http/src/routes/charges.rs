@@ -102,8 +102,9 @@ pub async fn reverse(
         &caller,
         &key,
         Call { route: &route, request: body, status: StatusCode::OK, save: Save::AsIs },
-        move |app, _, body| {
-            app.reverse_charge(AccountId(id), ChargeId(charge), &body.reason).map(|c| ChargeResponse::from(&c))
+        move |app, key, body| {
+            app.reverse_charge_keyed(AccountId(id), ChargeId(charge), &body.reason, key)
+                .map(|c| ChargeResponse::from(&c))
         },
     )
     .await

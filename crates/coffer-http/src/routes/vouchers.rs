@@ -85,7 +85,9 @@ pub async fn activate(
         &caller,
         &key,
         Call { route: &route, request: body, status: StatusCode::CREATED, save: Save::AsIs },
-        move |app, _, body| app.activate_code(AccountId(id), &body.code).map(|v| VoucherResponse::from(&v)),
+        move |app, key, body| {
+            app.activate_code_keyed(AccountId(id), &body.code, key).map(|v| VoucherResponse::from(&v))
+        },
     )
     .await
 }

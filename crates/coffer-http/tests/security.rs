@@ -281,6 +281,28 @@ fn an_oversized_alipay_notification_is_refused_with_413_problem_details_and_logs
 }
 
 #[test]
+fn the_eleventh_activation_attempt_through_the_api_is_a_429_naming_the_code_field() {
+    let env = start();
+    let a = env.account();
+    let url = format!("{}/v1/accounts/{}/vouchers/activate", env.base, a.0);
+    let activate = |code: &str| {
+        answer(
+            ureq::post(&url)
+                .set("Authorization", &format!("Bearer {TOKEN}"))
+                .send_json(serde_json::json!({ "code": code })),
+        )
+    };
+    for _ in 0..10 {
+        let r = activate(&coffer_app::codes::random_code().display_grouped());
+        assert!(r.text.contains("\"code\":\"code_unknown\""), "{}", r.text);
+    }
+    let r = activate(&coffer_app::codes::random_code().display_grouped());
+    assert_eq!(r.status, 429, "{}", r.text);
+    assert!(r.content_type.starts_with("application/problem+json"));
+    assert!(r.text.contains("\"code\":\"too_many_attempts\"") && r.text.contains("\"field\":\"code\""), "{}", r.text);
+}
+
+#[test]
 fn the_secret_comparison_tells_equal_from_different_and_from_differently_long() {
     use coffer_http::caller::constant_time_eq;
     assert!(constant_time_eq(b"0123456789abcdef", b"0123456789abcdef"));

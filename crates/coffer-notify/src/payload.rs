@@ -1,29 +1,34 @@
 //! The webhook body: one event as a JSON object. Field names are stable
-//! (docs/WEBHOOKS.md); optional fields are `null` when the kind has none.
+//! (docs/WEBHOOKS.md).
 
 use coffer_core::event::Event;
-use coffer_core::time::Timestamp;
 use serde_json::{json, Value};
 
-/// An instant as RFC 3339 in UTC with milliseconds, e.g. `2026-11-26T02:00:00.000Z`.
-pub fn rfc3339(at: Timestamp) -> String {
-    let ts = jiff::Timestamp::from_millisecond(at.0).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
+/// The same object as an event in the feed (`GET /v1/accounts/{id}/events`), so a
+/// client that missed a webhook reads the same shape when it catches up. Fields a
+/// kind does not have are left out.
 pub fn event_value(event: &Event) -> Value {
     let e = &event.event;
-    json!({
+    let mut body = json!({
         "id": event.id,
-        "account_id": e.account_id.0,
         "seq": event.seq,
+        "account_id": e.account_id.0,
         "kind": e.kind.as_str(),
-        "workspace_id": e.workspace_id.as_ref().map(|w| w.to_string()),
-        "subject_id": e.subject_id,
-        "amount": e.amount.map(|m| json!({"minor": m.minor, "currency": m.currency.code()})),
-        "until": e.until.map(rfc3339),
-        "occurred_at": rfc3339(e.occurred_at),
-    })
+        "occurred_at_ms": e.occurred_at.0,
+    });
+    let optional = [
+        ("workspace_id", e.workspace_id.as_ref().map(|w| json!(w.to_string()))),
+        ("subject_id", e.subject_id.as_ref().map(|s| json!(s))),
+        ("amount_minor", e.amount.map(|m| json!(m.minor))),
+        ("currency", e.amount.map(|m| json!(m.currency.code()))),
+        ("until_ms", e.until.map(|t| json!(t.0))),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            body[name] = value;
+        }
+    }
+    body
 }
 
 /// The exact bytes that are signed and sent.
@@ -36,6 +41,7 @@ mod tests {
     use coffer_core::event::{EventKind, EventMoney, NewEvent};
     use coffer_core::ids::AccountId;
     use coffer_core::money::Currency;
+    use coffer_core::time::Timestamp;
 
     use super::*;
 
@@ -49,9 +55,8 @@ mod tests {
             serde_json::from_str(&event_body(&Event { id: 99, seq: 3, event: new })).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             body,
-            json!({"id": 99, "account_id": 7, "seq": 3, "kind": "monthly_bill_ready", "workspace_id": null,
-                   "subject_id": "2026-10", "amount": {"minor": 12345, "currency": "CNY"}, "until": null,
-                   "occurred_at": "2026-11-26T02:00:00.000Z"})
+            json!({"id": 99, "seq": 3, "account_id": 7, "kind": "monthly_bill_ready", "subject_id": "2026-10",
+                   "amount_minor": 12345, "currency": "CNY", "occurred_at_ms": 1_795_658_400_000_i64})
         );
     }
 }

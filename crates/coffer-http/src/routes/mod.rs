@@ -13,6 +13,7 @@ pub mod identity;
 pub mod recharges;
 pub mod statements;
 pub mod vouchers;
+pub mod webhooks;
 pub mod workspaces;
 
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +32,9 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/workspaces/{workspace_id}/settlement", put(workspaces::change_settlement))
         .route("/v1/workspaces/{workspace_id}/state", get(events::workspace_state))
         .route("/v1/accounts/{account_id}/events", get(events::account_events))
+        .route("/v1/accounts/{account_id}/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/v1/accounts/{account_id}/webhooks/{webhook_id}", axum::routing::delete(webhooks::delete))
+        .route("/v1/accounts/{account_id}/notification-deliveries", get(webhooks::deliveries))
         .route("/v1/accounts/{account_id}/cash-credits", post(cash::credit))
         .route("/v1/accounts/{account_id}/vouchers", get(vouchers::list).post(vouchers::issue))
         .route("/v1/accounts/{account_id}/vouchers/activate", post(vouchers::activate))

@@ -335,3 +335,37 @@ fn assets_are_served_from_the_binary() {
         assert!(r.content_type().starts_with(kind), "{path}");
     }
 }
+
+/// Issue 8: the workspaces page shows each workspace's arrears state as the
+/// platform reads it: grace with the day it locks, then locked.
+#[test]
+fn the_workspaces_page_shows_the_arrears_state_of_each_workspace() {
+    use coffer_app::use_cases::charges::SettleCharge;
+    use coffer_app::use_cases::workspaces::BindWorkspace;
+    let server = spawn();
+    let bind = BindWorkspace {
+        account_id: AccountId(1),
+        workspace_id: "ws-owing",
+        settlement: "billing_center",
+        cloud_provider: None,
+        cloud_account_id: None,
+    };
+    server.app.bind_workspace(&bind).unwrap_or_else(|e| panic!("{e}"));
+    let charge = SettleCharge {
+        workspace_id: "ws-owing",
+        bill_id: "huge",
+        category: "payg",
+        amount_minor: 9_000_000_000_000,
+        currency: "CNY",
+        bill_date: "2026-11-25",
+    };
+    server.app.settle_charge(&charge).unwrap_or_else(|e| panic!("{e}"));
+    let owner = Client::login(&server, "owner");
+    let page = owner.get("/accounts/1/workspaces");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("s-grace") && page.body.contains("unless repaid"), "{}", page.body);
+    let later = coffer_core::time::Timestamp(server.app.now().0 + 30 * coffer_core::time::MS_PER_DAY);
+    server.app.advance_arrears(later).unwrap_or_else(|e| panic!("{e}"));
+    let page = owner.get("/accounts/1/workspaces");
+    assert!(page.body.contains("s-locked") && page.body.contains("locked since"), "{}", page.body);
+}

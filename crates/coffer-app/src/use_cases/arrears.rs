@@ -23,6 +23,7 @@ use coffer_core::ids::{AccountId, WorkspaceId};
 use coffer_core::journal::Book;
 use coffer_core::money::Currency;
 use coffer_core::time::Timestamp;
+use coffer_core::workspace::Workspace;
 use coffer_store::records::AccountRecord;
 use coffer_store::WriteTx;
 
@@ -70,12 +71,22 @@ impl App {
                 .with_field("workspace_id")
             })?;
             let state = r.workspace_arrears(&id)?;
-            let grace_until = state.since().map(|since| rules.until(since));
-            let locked_at = match state {
-                ArrearsState::Locked { at, .. } => Some(at),
-                _ => None,
-            };
-            Ok(WorkspaceState { workspace_id: id, account_id: ws.account_id, state, grace_until, locked_at })
+            Ok(view(id, ws.account_id, state, rules))
+        })
+    }
+
+    /// Every workspace bound to the account with its state, read in one view.
+    pub fn workspaces_with_state(&self, account: AccountId) -> AppResult<Vec<(WorkspaceState, Workspace)>> {
+        let rules = self.grace_rules();
+        self.read(|r| {
+            input::account(r, account)?;
+            let stored: HashMap<WorkspaceId, ArrearsState> =
+                r.workspace_arrears_of(account)?.into_iter().map(|w| (w.workspace_id, w.state)).collect();
+            let views = r.workspaces_of(account)?.into_iter().map(|ws| {
+                let state = stored.get(&ws.id).copied().unwrap_or(ArrearsState::Normal);
+                (view(ws.id.clone(), account, state, rules), ws)
+            });
+            Ok(views.collect())
         })
     }
 
@@ -106,6 +117,15 @@ impl App {
             }
         }
     }
+}
+
+fn view(workspace_id: WorkspaceId, account_id: AccountId, state: ArrearsState, rules: GraceRules) -> WorkspaceState {
+    let grace_until = state.since().map(|since| rules.until(since));
+    let locked_at = match state {
+        ArrearsState::Locked { at, .. } => Some(at),
+        _ => None,
+    };
+    WorkspaceState { workspace_id, account_id, state, grace_until, locked_at }
 }
 
 /// Brings one account's workspaces up to date with its arrears and with `now`.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use coffer_app::use_cases::accounts::AccountOverview;
+use coffer_app::use_cases::arrears::WorkspaceState;
 use coffer_app::use_cases::statements::Range;
 use coffer_app::App;
 use coffer_app::AppResult;
@@ -31,9 +32,9 @@ pub async fn page(
 ) -> PageResult {
     let o = super::account(&s, &v, id, Need::Read).await?;
     let account_id = o.account.account.id;
-    let (workspaces, lines, consumed) = load(&s, move |app| {
+    let (workspaces, lines, consumed): (Vec<(WorkspaceState, Workspace)>, _, _) = load(&s, move |app| {
         let since = day(app.now().0 - RUNWAY_DAYS * MS_PER_DAY, &zone_of(&app.account_overview(account_id)?.account));
-        let ws = app.workspaces_of(account_id)?;
+        let ws = app.workspaces_with_state(account_id)?;
         let range = Range { from: Some(&since), to: None, after: None, limit: 1_000 };
         let lines = app.income_expenditure(account_id, &range)?.rows;
         Ok((ws, lines, consumed_since(app, account_id, &since)?))
@@ -45,7 +46,7 @@ pub async fn page(
     let ctx = context! {
         bal => balances(&o),
         runway => runway(&o, consumed),
-        workspaces => workspaces.iter().map(|w| workspace_view(w, &o)).collect::<Vec<_>>(),
+        workspaces => workspaces.iter().map(|(state, w)| workspace_view(w, state, &zone)).collect::<Vec<_>>(),
         activity,
         notice => super::notice(&q),
     };
@@ -99,14 +100,16 @@ pub fn settlement_text(s: &Settlement) -> String {
 
 /// DOMAIN §9's states, as far as the wallet knows them: billing-center workspaces
 /// of an account in arrears are in their grace period (then locked).
-pub fn workspace_view(w: &Workspace, o: &AccountOverview) -> Value {
-    let billing_center = matches!(w.settlement, Settlement::BillingCenter);
-    let (state, note) = if billing_center && o.arrears_owed_minor > 0 {
-        ("grace", "the account is in arrears; repay to avoid a lock")
-    } else {
-        ("normal", "")
+/// A workspace with its arrears state (DOMAIN §9) as the platform enforces it.
+pub fn workspace_view(w: &Workspace, s: &WorkspaceState, zone: &jiff::tz::TimeZone) -> Value {
+    let note = match (s.locked_at, s.grace_until) {
+        (Some(at), _) => {
+            format!("locked since {}: usage is no longer ingested; repaying the arrears unlocks it", when(at.0, zone))
+        }
+        (None, Some(until)) => format!("the account is in arrears; it locks on {} unless repaid", when(until.0, zone)),
+        (None, None) => String::new(),
     };
-    context! { id => w.id.to_string(), settlement => settlement_text(&w.settlement), state, state_note => note }
+    context! { id => w.id.to_string(), settlement => settlement_text(&w.settlement), state => s.state.name(), state_note => note }
 }
 
 pub fn book_text(l: &StatementLine) -> String {

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use coffer_app::use_cases::accounts::AccountOverview;
+use coffer_app::use_cases::arrears::WorkspaceState;
 use coffer_app::use_cases::workspaces::ChangeSettlement;
 use coffer_app::AppError;
 use coffer_core::ids::AccountId;
@@ -23,8 +24,13 @@ use crate::viewer::{load, run, PageError, PageResult, Viewer};
 
 const FIELDS: &[&str] = &["settlement", "cloud_provider", "cloud_account_id"];
 
-fn view(w: &Workspace, o: &AccountOverview, this_month: &str, failed: Option<(&str, &FormData, &Errors)>) -> Value {
-    let mut base = super::overview::workspace_view(w, o);
+fn view(
+    (state, w): &(WorkspaceState, Workspace),
+    o: &AccountOverview,
+    this_month: &str,
+    failed: Option<(&str, &FormData, &Errors)>,
+) -> Value {
+    let mut base = super::overview::workspace_view(w, state, &crate::fmt::zone_of(&o.account));
     let cloud_locked = matches!(w.settlement, Settlement::Cloud { .. }) && w.cloud_subscription_active;
     let changed_this_month = w.settlement_changed_in.is_some_and(|m| m.to_string() == this_month);
     let locked_reason = if cloud_locked {
@@ -60,7 +66,7 @@ async fn render_page(
     notice: Option<&str>,
 ) -> PageResult {
     let id = o.account.account.id;
-    let (workspaces, now) = load(s, move |app| Ok((app.workspaces_of(id)?, app.now()))).await?;
+    let (workspaces, now) = load(s, move |app| Ok((app.workspaces_with_state(id)?, app.now()))).await?;
     let this_month = crate::fmt::month(now.0, &crate::fmt::zone_of(&o.account));
     let list: Vec<Value> = workspaces.iter().map(|w| view(w, o, &this_month, failed)).collect();
     let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -3,6 +3,10 @@
 //! tiny HTTP server that checks signatures the way docs/WEBHOOKS.md tells receivers
 //! to, and a fake SMTP relay.
 
+/// The receiver code docs/WEBHOOKS.md shows, compiled as it stands there.
+#[path = "receiver/verify.rs"]
+mod receiver;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -185,6 +189,9 @@ fn a_webhook_is_retried_after_a_500_and_its_signature_verifies(engine: Engine) {
     // The receiver's check, exactly as docs/WEBHOOKS.md shows it.
     let now_secs = (T0.0 + 1_000) / 1_000;
     let (ts, sig) = (r.header("Coffer-Timestamp"), r.header("Coffer-Signature"));
+    assert!(receiver::verify_webhook(&secret, ts, sig, &r.body, now_secs), "the documented Rust check accepts it");
+    assert!(!receiver::verify_webhook(&secret, ts, sig, &r.body, now_secs + 301), "and refuses a replay");
+    assert!(!receiver::verify_webhook("whsec_other", ts, sig, &r.body, now_secs));
     assert_eq!(verify(&secret, ts, sig, &r.body, now_secs), Ok(()));
     assert_eq!(verify(&secret, ts, sig, &r.body, now_secs + 301), Err(VerifyError::StaleTimestamp));
     assert_eq!(verify(&secret, ts, sig, b"{}", now_secs), Err(VerifyError::BadSignature));
@@ -328,4 +335,12 @@ fn the_smtp_mailer_reports_a_refused_recipient() {
     let (relay, _) = fake_smtp("550 no such user\r\n");
     let err = SmtpMailer::new(relay, "coffer.test").send(&mail("x")).err().unwrap_or_default();
     assert!(err.contains("550 no such user"), "{err}");
+}
+
+/// docs/WEBHOOKS.md shows the receiver code that the delivery test runs, verbatim.
+#[test]
+fn the_documented_rust_verification_is_the_tested_one() {
+    let docs = include_str!("../../../docs/WEBHOOKS.md");
+    let code = include_str!("receiver/verify.rs");
+    assert!(docs.contains(&format!("```rust\n{code}```")), "docs/WEBHOOKS.md must show tests/receiver/verify.rs");
 }

@@ -170,6 +170,53 @@ fn a_stale_lease_holders_run_is_refused(engine: Engine) {
     assert_eq!(outcomes, vec![RunOutcome::Succeeded, RunOutcome::Fenced]);
 }
 
+/// A run that works longer than half its lease renews it at its next check, so
+/// another runner does not take the job from under it.
+fn a_long_run_renews_its_lease(engine: Engine) {
+    let t = spawn_app(engine);
+    let long = jobs_of(&t);
+    let other = jobs_of(&t);
+    let lease = JobSettings::default().lease_ms_for(JobName::Expiry);
+    let guard = match long.begin(JobName::Expiry, "long") {
+        Ok(Ok(guard)) => guard,
+        other => panic!("begin: {other:?}"),
+    };
+    t.clock.advance_ms(lease * 3 / 4);
+    assert!(long.work(&guard).is_ok(), "past half-time the check renews");
+    t.clock.advance_ms(lease * 3 / 4);
+    assert!(matches!(other.run(JobName::Expiry, "other"), Ok(RunResult::Skipped { .. })), "renewed, so still held");
+    match long.finish(&guard, Ok(JobReport::default())) {
+        Ok(RunResult::Ran { outcome, .. }) => assert_eq!(outcome, RunOutcome::Succeeded),
+        other => panic!("finish: {other:?}"),
+    }
+}
+
+/// Four servers (four stores) reach for a free lease at the same instant: one runs.
+fn of_runners_racing_for_a_free_lease_exactly_one_runs(engine: Engine) {
+    let t = spawn_app(engine);
+    let runners: Vec<Jobs> =
+        (0..4).map(|_| Jobs::new(app_on(t.another_store(), &t.clock), auth_of(&t), JobSettings::default())).collect();
+    let barrier = std::sync::Barrier::new(runners.len());
+    let results: Vec<RunResult> = std::thread::scope(|s| {
+        let handles: Vec<_> = runners
+            .iter()
+            .enumerate()
+            .map(|(i, jobs)| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    jobs.run(JobName::Notifications, &format!("server-{i}")).unwrap_or_else(|e| panic!("{e}"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("runner panicked"))).collect()
+    });
+    let ran = results.iter().filter(|r| matches!(r, RunResult::Ran { .. })).count();
+    assert_eq!(ran, 1, "{results:?}");
+    let runs = t.app.store.jobs().job_runs(Some("notifications"), 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(runs.len(), 1);
+}
+
 /// A run by hand gives the lease back, so the server's next run is not skipped.
 fn a_run_by_hand_gives_the_lease_back(engine: Engine) {
     let t = spawn_app(engine);
@@ -189,4 +236,6 @@ engine_tests!(
     two_runners_contend_and_only_one_runs_a_job_in_a_period,
     a_stale_lease_holders_run_is_refused,
     a_run_by_hand_gives_the_lease_back,
+    a_long_run_renews_its_lease,
+    of_runners_racing_for_a_free_lease_exactly_one_runs,
 );

@@ -2,6 +2,7 @@
 //! run the body with a [`Fence`], and record the outcome — as `fenced` when the
 //! lease changed hands meanwhile.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use coffer_core::time::Timestamp;
@@ -28,14 +29,21 @@ pub struct RunGuard {
     pub generation: i64,
     pub run_id: i64,
     pub started_at: Timestamp,
+    /// When the lease taken for this run lapses unless renewed.
+    pub lease_until: Timestamp,
 }
 
 /// Lets a job body ask, between items, whether its run still holds the lease. A run
 /// that lost it stops with `job_fenced` before touching the next item; whatever it
 /// already did is safe because every job is idempotent.
+///
+/// A long run keeps its lease: once half of it is used up, a check renews it (the
+/// same holder renewing a live lease keeps the generation), so only a run that
+/// really lost its lease — it lapsed, or another runner took it — is fenced.
 pub struct Fence<'a> {
     jobs: &'a Jobs,
     guard: &'a RunGuard,
+    lease_until: Cell<Timestamp>,
 }
 
 impl Fence<'_> {
@@ -52,12 +60,27 @@ impl Fence<'_> {
         self.guard.job
     }
 
-    /// `Ok` while the run holds its lease.
+    /// `Ok` while the run holds its lease (renewing it past half-time).
     pub fn check(&self) -> AppResult<()> {
         let g = self.guard;
-        match self.jobs.app.store.jobs().lease_is_current(g.job.as_str(), &g.holder, g.generation, self.now())? {
-            true => Ok(()),
-            false => Err(fenced(g)),
+        let store = self.jobs.app.store.jobs();
+        let now = self.now();
+        let lease_ms = self.jobs.settings.lease_ms_for(g.job);
+        if now.0 < self.lease_until.get().0.saturating_sub(lease_ms / 2) {
+            return match store.lease_is_current(g.job.as_str(), &g.holder, g.generation, now)? {
+                true => Ok(()),
+                false => Err(fenced(g)),
+            };
+        }
+        let until = Timestamp(now.0.saturating_add(lease_ms));
+        match store.acquire_lease(g.job.as_str(), &g.holder, now, until)? {
+            Some(lease) if lease.generation == g.generation => {
+                self.lease_until.set(lease.expires_at);
+                Ok(())
+            }
+            // Taken again after it lapsed, or held by another runner: either way this
+            // run's generation is over.
+            _ => Err(fenced(g)),
         }
     }
 }
@@ -88,12 +111,19 @@ impl Jobs {
             started_at: now,
         };
         let run_id = store.start_run(&run)?;
-        Ok(Ok(RunGuard { job, holder: holder.into(), generation: lease.generation, run_id, started_at: now }))
+        Ok(Ok(RunGuard {
+            job,
+            holder: holder.into(),
+            generation: lease.generation,
+            run_id,
+            started_at: now,
+            lease_until: lease.expires_at,
+        }))
     }
 
     /// Runs the body of a begun run.
     pub fn work(&self, guard: &RunGuard) -> AppResult<JobReport> {
-        let fence = Fence { jobs: self, guard };
+        let fence = Fence { jobs: self, guard, lease_until: Cell::new(guard.lease_until) };
         fence.check()?;
         self.body(guard.job, &fence)
     }

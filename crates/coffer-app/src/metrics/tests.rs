@@ -73,3 +73,43 @@ fn every_family_has_help_and_type_lines() {
         assert!(text.contains(&format!("# HELP {name} ")), "{name}");
     }
 }
+
+/// A measurement rather than a check: run with
+/// `cargo test -p coffer-app --release --lib metrics -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement"]
+fn recording_a_charge_and_a_request_is_measured_in_nanoseconds() {
+    use std::sync::Arc;
+    use std::time::Instant;
+    const N: u32 = 2_000_000;
+    let m = Arc::new(Metrics::new());
+    let started = Instant::now();
+    for _ in 0..N {
+        m.record_charge_settled(Category::Payg, InstrumentClass::Cash);
+        m.record_charge_amount(Category::Payg, Currency::Cny, 100);
+    }
+    let charge_ns = started.elapsed().as_nanos() as f64 / f64::from(N);
+    let started = Instant::now();
+    for _ in 0..N {
+        m.record_http_request("/v1/charges", "POST", 201, Duration::from_micros(300));
+    }
+    let request_ns = started.elapsed().as_nanos() as f64 / f64::from(N);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                for _ in 0..N / 4 {
+                    m.record_http_request("/v1/charges", "POST", 201, Duration::from_micros(300));
+                    m.record_charge_settled(Category::Payg, InstrumentClass::Cash);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+    let contended_ns = started.elapsed().as_nanos() as f64 / f64::from(N);
+    println!("charge: {charge_ns:.1} ns, request: {request_ns:.1} ns, 4 threads (request + charge): {contended_ns:.1} ns");
+    assert!(m.render().contains("coffer_charges_settled_total{category=\"payg\",instrument_class=\"cash\"} 4000000"));
+}

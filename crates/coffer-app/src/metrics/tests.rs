@@ -110,6 +110,8 @@ fn recording_a_charge_and_a_request_is_measured_in_nanoseconds() {
         let _ = t.join();
     }
     let contended_ns = started.elapsed().as_nanos() as f64 / f64::from(N);
-    println!("charge: {charge_ns:.1} ns, request: {request_ns:.1} ns, 4 threads (request + charge): {contended_ns:.1} ns");
+    println!(
+        "charge: {charge_ns:.1} ns, request: {request_ns:.1} ns, 4 threads (request + charge): {contended_ns:.1} ns"
+    );
     assert!(m.render().contains("coffer_charges_settled_total{category=\"payg\",instrument_class=\"cash\"} 4000000"));
 }

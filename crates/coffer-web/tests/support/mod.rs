@@ -111,6 +111,14 @@ pub struct Reply {
     pub location: Option<String>,
     pub cookies: Vec<String>,
     pub content_type: String,
+    /// Every response header, names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
 }
 
 pub fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
@@ -123,7 +131,12 @@ pub fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
     let location = r.header("location").map(str::to_owned);
     let cookies = r.all("set-cookie").into_iter().map(str::to_owned).collect();
     let content_type = r.header("content-type").unwrap_or_default().to_owned();
-    Reply { status, body: r.into_string().unwrap_or_default(), location, cookies, content_type }
+    let headers = r
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| r.header(&name).map(|v| (name.to_lowercase(), v.to_owned())))
+        .collect();
+    Reply { status, body: r.into_string().unwrap_or_default(), location, cookies, content_type, headers }
 }
 
 /// The value a `Set-Cookie` of `reply` gives `name`.

@@ -217,6 +217,64 @@ fn issue_8_a_replayed_credit_appends_no_second_event(engine: Engine) {
     assert_eq!(events[0].event.subject_id.as_deref(), Some("online_payment:T1"));
 }
 
+/// Writers in separate stores (separate processes) crediting two accounts at once:
+/// each account's feed counts 1..=N without a gap, and the global cursor meets every
+/// event exactly once, in increasing id order.
+fn issue_8_concurrent_writers_keep_every_feed_gapless(engine: Engine) {
+    const PER_WRITER: usize = 25;
+    let t = spawn_app(engine);
+    let accounts = [t.account("CNY"), t.account("CNY")];
+    let handles: Vec<_> = (0..4)
+        .map(|writer| {
+            let app = common::app_on(t.another_store(), &t.clock);
+            std::thread::spawn(move || {
+                for n in 0..PER_WRITER {
+                    let external_id = format!("w{writer}-{n}");
+                    let req = CreditCash {
+                        account_id: accounts[(writer + n) % 2],
+                        amount_minor: 100,
+                        currency: "CNY",
+                        source: "bank_transfer",
+                        external_id: &external_id,
+                        memo: "",
+                    };
+                    app.credit_cash(&req).unwrap_or_else(|e| panic!("credit: {e}"));
+                }
+            })
+        })
+        .collect();
+    // A dispatcher polling with one cursor while the writers run must meet every event.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (app, done) = (common::app_on(t.another_store(), &t.clock), done.clone());
+        std::thread::spawn(move || {
+            let (mut cursor, mut seen) = (0, Vec::new());
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let batch = app.events_since(cursor, 7).unwrap_or_else(|e| panic!("read: {e}"));
+                cursor = batch.last().map_or(cursor, |e| e.id);
+                seen.extend(batch.iter().map(|e| e.id));
+                if finished && batch.is_empty() {
+                    return seen;
+                }
+            }
+        })
+    };
+    for h in handles {
+        h.join().unwrap_or_else(|_| panic!("writer panicked"));
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.join().unwrap_or_else(|_| panic!("reader panicked"));
+    for a in accounts {
+        let seqs: Vec<i64> = feed(&t, a).iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=(2 * PER_WRITER) as i64).collect::<Vec<_>>());
+    }
+    let all = t.app.events_since(0, 1000).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), 4 * PER_WRITER);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(seen, all.iter().map(|e| e.id).collect::<Vec<_>>(), "the cursor skipped nothing");
+}
+
 engine_tests!(
     issue_8_the_first_arrears_start_a_grace_period_for_billing_center_workspaces,
     issue_8_more_arrears_during_grace_do_not_restart_it,
@@ -227,4 +285,5 @@ engine_tests!(
     issue_8_the_event_feed_is_gapless_and_pages_by_sequence_number,
     issue_8_bad_feed_and_state_requests_name_the_field,
     issue_8_a_replayed_credit_appends_no_second_event,
+    issue_8_concurrent_writers_keep_every_feed_gapless,
 );

@@ -136,6 +136,7 @@ fn endpoints() -> Vec<Endpoint> {
             Need::Operator,
         ),
         e("GET", "/v1/accounts/{a}/statements/income-expenditure", none.clone(), Need::Read),
+        e("GET", "/v1/accounts/{a}/events", none.clone(), Need::Read),
         e("GET", "/v1/accounts/{a}/statements/consumption", none.clone(), Need::Read),
         e("GET", "/v1/accounts/{a}/statements/monthly?month=2026-11", none.clone(), Need::Read),
         e("GET", "/v1/accounts/{a}/tokens", none.clone(), Need::Manage),

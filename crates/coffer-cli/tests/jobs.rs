@@ -97,7 +97,10 @@ impl Server {
 }
 
 /// A receiver that answers 204 and hands every request (headers, body) to the test.
-fn receiver() -> (String, mpsc::Receiver<(Vec<(String, String)>, Vec<u8>)>) {
+/// A request as received: lower-cased header names with values, and the raw body.
+type Request = (Vec<(String, String)>, Vec<u8>);
+
+fn receiver() -> (String, mpsc::Receiver<Request>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let url = format!("http://{}/hook", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
     let (tx, rx) = mpsc::channel();

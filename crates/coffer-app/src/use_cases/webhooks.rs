@@ -36,7 +36,8 @@ fn parse_url(url: &str) -> AppResult<String> {
             format!("must be an http:// or https:// URL of at most {URL_MAX} characters"),
         ));
     }
-    if url.split("://").nth(1).map_or(true, |rest| rest.is_empty() || rest.starts_with('/')) {
+    let rest = url.split("://").nth(1).unwrap_or("");
+    if rest.is_empty() || rest.starts_with('/') {
         return Err(AppError::invalid("url", "must name a host"));
     }
     Ok(url.to_owned())

@@ -70,6 +70,11 @@ pub enum NotifyError {
     /// A required field is absent or empty.
     #[error("field {0} is missing")]
     MissingField(&'static str),
+    /// A field's name holds `=` or `&`, or its value holds `&` before a later `=`. The string to sign joins
+    /// `key=value` pairs with `&` without escaping, so such a field could be cut from (or glued to) its
+    /// neighbours and still verify; Alipay never sends one.
+    #[error("field {0} cannot be told apart from its neighbours in the signed string")]
+    AmbiguousField(String),
     /// The signature does not verify with Alipay's public key.
     #[error("the signature does not verify")]
     BadSignature,
@@ -181,6 +186,9 @@ fn verified<'a>(fields: &'a [(String, String)], key: &PublicKey) -> Result<Field
     if let Some((k, _)) = fields.iter().find(|(k, _)| !seen.insert(k.as_str())) {
         return Err(NotifyError::DuplicateField(k.clone()));
     }
+    if let Some((k, _)) = fields.iter().find(|(k, v)| is_ambiguous(k, v)) {
+        return Err(NotifyError::AmbiguousField(k.clone()));
+    }
     let get = Fields(fields);
     let sign_type = get.required("sign_type")?;
     if sign_type != "RSA2" {
@@ -191,6 +199,12 @@ fn verified<'a>(fields: &'a [(String, String)], key: &PublicKey) -> Result<Field
         return Err(NotifyError::BadSignature);
     }
     Ok(get)
+}
+
+/// Whether a field could be re-split along the string to sign: `a=1&b=2` is both the fields `a`, `b` and the
+/// one field `a` = `1&b=2`. Values with a lone `&` (a subject like "Tea & cake") stay unambiguous.
+fn is_ambiguous(key: &str, value: &str) -> bool {
+    key.contains(['=', '&']) || value.split_once('&').is_some_and(|(_, rest)| rest.contains('='))
 }
 
 struct Fields<'a>(&'a [(String, String)]);

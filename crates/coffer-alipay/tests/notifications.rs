@@ -61,6 +61,24 @@ fn a_tampered_amount_fails_verification() {
 }
 
 #[test]
+fn a_notification_with_two_fields_glued_into_one_is_refused_although_its_signature_verifies() {
+    // Found by the alipay_tamper fuzz target: `gmt_create=…&gmt_payment=…` is also the string to sign of the
+    // single field gmt_create = "…&gmt_payment=…", so the glued notification carried a valid signature.
+    let mut fields = signed_notification();
+    let payment = fields.iter().position(|(k, _)| k == "gmt_payment").expect("gmt_payment");
+    let (_, paid_at) = fields.remove(payment);
+    fields.iter_mut().filter(|(k, _)| k == "gmt_create").for_each(|(_, v)| *v = format!("{v}&gmt_payment={paid_at}"));
+    assert_eq!(verify_notification(&fields, &sim_public()), Err(NotifyError::AmbiguousField("gmt_create".into())));
+}
+
+#[test]
+fn a_signed_value_with_a_lone_ampersand_still_verifies() {
+    let mut fields: Vec<_> = signed_notification().into_iter().filter(|(k, _)| k != "sign").collect();
+    set(&mut fields, "subject", "Tea & cake");
+    assert!(verify_notification(&sim_signed(fields), &sim_public()).is_ok());
+}
+
+#[test]
 fn a_notification_signed_by_another_key_fails_verification() {
     let app_public = PublicKey::parse(include_str!("fixtures/app_public_key.pem")).expect("key");
     assert_eq!(verify_notification(&signed_notification(), &app_public), Err(NotifyError::BadSignature));

@@ -30,6 +30,7 @@ mod conn;
 mod events;
 mod jobs;
 mod rails;
+pub mod raw_bench;
 mod reads;
 mod rows;
 mod savepoints;

@@ -1,6 +1,7 @@
-//! The timed part: `concurrency` callers settle the charge stream through the
-//! use-case API. Closed loop by default (each caller sends its next charge when the
-//! previous one is answered); with a rate, open loop: charge n is due at
+//! The timed part: `concurrency` callers settle the charge stream, each through a
+//! [`Settle`] of its own (the use-case API in process, or an HTTP client with its own
+//! keep-alive connection). Closed loop by default (each caller sends its next charge
+//! when the previous one is answered); with a rate, open loop: charge n is due at
 //! `start + n / rate` and its latency counts from then, so a stall delays the
 //! schedule's charges into the measurement instead of hiding them (coordinated
 //! omission).
@@ -30,16 +31,26 @@ pub struct Outcome {
     pub latencies_us: Vec<u32>,
     pub settled: u64,
     /// Refusals by error code (an arrears limit, for instance).
-    pub refused: BTreeMap<&'static str, u64>,
+    pub refused: BTreeMap<String, u64>,
 }
 
-pub fn run(app: &App, plan: &Plan) -> Outcome {
+/// One caller's way to settle a charge; the error is the stable error code.
+pub type Settle<'a> = Box<dyn FnMut(&SettleCharge<'_>) -> Result<(), String> + 'a>;
+
+/// A [`Settle`] through the use-case API.
+pub fn in_process(app: &App) -> Settle<'_> {
+    Box::new(move |req| app.settle_charge(req).map(drop).map_err(|e| e.code.as_str().to_owned()))
+}
+
+/// Runs `plan`, each caller settling through a fresh `make()`.
+pub fn run<'a>(plan: &Plan, make: &(dyn Fn() -> Settle<'a> + Sync)) -> Outcome {
     let next = AtomicU64::new(0);
     let refused = Mutex::new(BTreeMap::new());
     let started = Instant::now();
     let latencies: Vec<u32> = std::thread::scope(|s| {
-        let workers: Vec<_> =
-            (0..plan.concurrency.max(1)).map(|_| s.spawn(|| caller(app, plan, &next, &refused, started))).collect();
+        let workers: Vec<_> = (0..plan.concurrency.max(1))
+            .map(|_| s.spawn(|| caller(make(), plan, &next, &refused, started)))
+            .collect();
         workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
     });
     let elapsed = started.elapsed();
@@ -49,10 +60,10 @@ pub fn run(app: &App, plan: &Plan) -> Outcome {
 }
 
 fn caller(
-    app: &App,
+    mut settle: Settle<'_>,
     plan: &Plan,
     next: &AtomicU64,
-    refused: &Mutex<BTreeMap<&'static str, u64>>,
+    refused: &Mutex<BTreeMap<String, u64>>,
     started: Instant,
 ) -> Vec<u32> {
     let mut latencies = Vec::new();
@@ -78,8 +89,8 @@ fn caller(
             currency: "CNY",
             bill_date: "2026-11-25",
         };
-        if let Err(e) = app.settle_charge(&req) {
-            *refused.lock().unwrap_or_else(|p| p.into_inner()).entry(e.code.as_str()).or_insert(0) += 1;
+        if let Err(code) = settle(&req) {
+            *refused.lock().unwrap_or_else(|p| p.into_inner()).entry(code).or_insert(0) += 1;
         }
         latencies.push(u32::try_from(due.elapsed().as_micros()).unwrap_or(u32::MAX));
     }

@@ -185,6 +185,13 @@ fn read_file(path: &Path) -> Result<toml::Table, Vec<ConfigError>> {
 fn database(src: &mut Source<'_>) -> DatabaseConfig {
     let path = src.opt_string("database.path", Shown::Plain);
     let url = src.opt_string("database.url", Shown::Secret);
+    // The environment overrides the file across the two keys too: a file naming a
+    // SQLite path with COFFER_DATABASE_URL in the environment means PostgreSQL.
+    let (path, url) = match (path, url) {
+        (Some(p), Some(u)) if p.1 == Origin::File && matches!(u.1, Origin::Env(_)) => (None, Some(u)),
+        (Some(p), Some(u)) if matches!(p.1, Origin::Env(_)) && u.1 == Origin::File => (Some(p), None),
+        other => other,
+    };
     match (path, url) {
         (Some(_), Some((_, origin))) => {
             src.error(

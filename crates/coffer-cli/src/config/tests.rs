@@ -160,3 +160,13 @@ fn the_example_configuration_is_valid() {
     let config = load(Some(example), &env(&[])).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(config.arrears.grace_days, 14);
 }
+
+#[test]
+fn a_database_in_the_environment_replaces_the_other_kind_in_the_file() {
+    let f = file("[database]\npath = \"file.db\"\n");
+    let config = load(Some(f.path()), &env(&[("COFFER_DATABASE_URL", "postgres://u@h/d")])).expect("valid");
+    assert_eq!(config.database, DatabaseConfig::Postgres { url: "postgres://u@h/d".into() });
+    let f = file("[database]\nurl = \"postgres://u@h/d\"\n");
+    let config = load(Some(f.path()), &env(&[("COFFER_DATABASE_PATH", "env.db")])).expect("valid");
+    assert_eq!(config.database, DatabaseConfig::Sqlite { path: "env.db".into() });
+}

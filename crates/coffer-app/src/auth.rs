@@ -22,6 +22,10 @@ use crate::error::{AppError, AppResult, ErrorCode};
 /// How long a web session lasts.
 pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 pub const PASSWORD_MIN_LEN: usize = 10;
+/// Sign-in attempts a login may fail per hour before even its right password is
+/// refused (docs/SECURITY.md): at most 87,600 guesses a year against one login.
+pub const LOGIN_FAILURES_PER_HOUR: u32 = 10;
+const HOUR_MS: i64 = 3_600_000;
 
 /// An authenticated caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,8 +144,26 @@ impl Auth {
 
     /// Checks a password and opens a session. Unknown logins and wrong passwords get
     /// the same answer, after the same amount of work.
+    ///
+    /// Password guessing is limited per login, known or not: once a login has
+    /// [`LOGIN_FAILURES_PER_HOUR`] failed attempts within the hour every attempt is
+    /// refused, the right password too, until the oldest is an hour old. Throttled
+    /// refusals are not recorded, so they do not extend the wait. Each checked
+    /// attempt is reserved before the password is checked, so concurrent guesses
+    /// cannot all pass the count; a successful sign-in clears the login's attempts.
     pub fn login(&self, login: &str, password: &str) -> AppResult<NewLogin> {
-        let found = self.store.user_by_login(&login.trim().to_lowercase())?;
+        let key = login.trim().to_lowercase();
+        let now = self.clock.now();
+        let since = Timestamp(now.0 - HOUR_MS);
+        if self.store.login_attempts_since(&key, since)? >= LOGIN_FAILURES_PER_HOUR
+            || self.store.reserve_login_attempt(&key, now, since)? > LOGIN_FAILURES_PER_HOUR
+        {
+            return Err(AppError::new(
+                ErrorCode::TooManyAttempts,
+                format!("too many failed sign-ins for this login; at most {LOGIN_FAILURES_PER_HOUR} per hour"),
+            ));
+        }
+        let found = self.store.user_by_login(&key)?;
         let ok = match &found {
             Some(u) => password_matches(password, &u.user.password_hash),
             None => {
@@ -152,7 +174,7 @@ impl Auth {
         let Some(user) = found.filter(|_| ok) else {
             return Err(AppError::new(ErrorCode::InvalidCredentials, "invalid login or password"));
         };
-        let now = self.clock.now();
+        self.store.clear_login_attempts(&key)?;
         let session_id = secret("cfs_");
         let csrf_token = secret("");
         self.store.insert_session(&NewSession {

@@ -203,6 +203,30 @@ impl AuthStore for PostgresStore {
         self.auth_write(|c| c.execute("DELETE FROM web_session WHERE session_hash = $1", &[&session_hash]).map(drop))
     }
 
+    fn login_attempts_since(&self, login: &str, since: Timestamp) -> StoreResult<u32> {
+        let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = $1 AND at_ms >= $2";
+        let n: i64 = self.auth_read(|c| get(&c.query_one(sql, &[&login, &since.0])?, 0))?;
+        u32::try_from(n).map_err(|_| corrupt("login attempt count", n))
+    }
+
+    /// A transaction-scoped advisory lock on the login serializes the calls for one
+    /// login; under READ COMMITTED two of them could otherwise each miss the other's
+    /// uncommitted row and both count below the limit.
+    fn reserve_login_attempt(&self, login: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32> {
+        let n: i64 = self.auth_write(|c| {
+            c.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&login])?;
+            c.execute("DELETE FROM login_attempt WHERE at_ms < $1", &[&since.0])?;
+            c.execute("INSERT INTO login_attempt (login, at_ms) VALUES ($1, $2)", &[&login, &at.0])?;
+            let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = $1 AND at_ms >= $2";
+            get(&c.query_one(sql, &[&login, &since.0])?, 0)
+        })?;
+        u32::try_from(n).map_err(|_| corrupt("login attempt count", n))
+    }
+
+    fn clear_login_attempts(&self, login: &str) -> StoreResult<()> {
+        self.auth_write(|c| c.execute("DELETE FROM login_attempt WHERE login = $1", &[&login]).map(drop))
+    }
+
     fn saved_response(&self, scope: &str, key: &str) -> StoreResult<Option<SavedResponse>> {
         let sql = "SELECT scope, idem_key, request_hash, status, body, created_at_ms FROM saved_response \
                    WHERE scope = $1 AND idem_key = $2";

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_attempt_window.sql"),
     include_str!("../migrations/0006_jobs_webhooks.sql"),
     include_str!("../migrations/0007_events_arrears.sql"),
+    include_str!("../migrations/0008_login_attempts.sql"),
 ];
 
 /// The advisory lock key that serializes migrations between servers starting at

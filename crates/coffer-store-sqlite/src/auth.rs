@@ -183,6 +183,25 @@ impl AuthStore for SqliteStore {
         self.auth_write(|c| c.execute("DELETE FROM web_session WHERE session_hash = ?1", [session_hash]).map(drop))
     }
 
+    fn login_attempts_since(&self, login: &str, since: Timestamp) -> StoreResult<u32> {
+        let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = ?1 AND at_ms >= ?2";
+        self.auth_read(|c| c.query_row(sql, params![login, since.0], |r| r.get(0)))
+    }
+
+    /// SQLite runs one write transaction at a time, which serializes the calls.
+    fn reserve_login_attempt(&self, login: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32> {
+        self.auth_write(|c| {
+            c.execute("DELETE FROM login_attempt WHERE at_ms < ?1", [since.0])?;
+            c.execute("INSERT INTO login_attempt (login, at_ms) VALUES (?1, ?2)", params![login, at.0])?;
+            let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = ?1 AND at_ms >= ?2";
+            c.query_row(sql, params![login, since.0], |r| r.get(0))
+        })
+    }
+
+    fn clear_login_attempts(&self, login: &str) -> StoreResult<()> {
+        self.auth_write(|c| c.execute("DELETE FROM login_attempt WHERE login = ?1", [login]).map(drop))
+    }
+
     fn saved_response(&self, scope: &str, key: &str) -> StoreResult<Option<SavedResponse>> {
         let sql = "SELECT scope, idem_key, request_hash, status, body, created_at_ms FROM saved_response \
                    WHERE scope = ?1 AND idem_key = ?2";

@@ -120,6 +120,15 @@ pub trait AuthStore: Send + Sync {
     fn insert_session(&self, new: &NewSession) -> StoreResult<()>;
     fn session_by_hash(&self, session_hash: &str, now: Timestamp) -> StoreResult<Option<SessionRecord>>;
     fn delete_session(&self, session_hash: &str) -> StoreResult<()>;
+    /// Sign-in attempts for `login` since `since` that are not known to have succeeded.
+    fn login_attempts_since(&self, login: &str, since: Timestamp) -> StoreResult<u32>;
+    /// Records a sign-in attempt for `login` at `at` and returns the attempts since
+    /// `since`, this one included, in one transaction; calls for one login are
+    /// serialized, so no two of them see the same count. Rows of any login older
+    /// than `since` are purged on the way.
+    fn reserve_login_attempt(&self, login: &str, at: Timestamp, since: Timestamp) -> StoreResult<u32>;
+    /// Forgets the attempts of `login` (after a successful sign-in).
+    fn clear_login_attempts(&self, login: &str) -> StoreResult<()>;
     fn saved_response(&self, scope: &str, key: &str) -> StoreResult<Option<SavedResponse>>;
     /// Saves a response; a key saved concurrently by another request is a Conflict.
     fn save_response(&self, saved: &SavedResponse) -> StoreResult<()>;

@@ -147,3 +147,25 @@ fn behind_tls_every_cookie_the_ui_and_the_api_set_is_secure() {
     let api = api.cookies.iter().find(|c| c.starts_with("coffer_session=")).cloned().unwrap_or_default();
     assert!(api.contains("Secure") && api.contains("HttpOnly") && api.contains("SameSite=Strict"), "{api}");
 }
+
+#[test]
+fn the_eleventh_sign_in_attempt_in_an_hour_is_refused_even_with_the_right_password() {
+    let server = spawn();
+    for n in 0..10 {
+        let wrong = post_login(&server, "owner", &format!("wrong-password-{n:02}"), None);
+        assert_eq!(wrong.status, 401, "attempt {n}");
+    }
+    let right = post_login(&server, "owner", PASSWORD, None);
+    assert_eq!(right.status, 429, "{}", right.body);
+    assert!(right.body.contains("Too many failed sign-ins"), "{}", right.body);
+    assert!(cookie(&right, "coffer_session").is_none());
+    let api = reply(
+        agent()
+            .post(&format!("{}/v1/session", server.base))
+            .send_json(serde_json::json!({"login": "OWNER", "password": PASSWORD})),
+    );
+    assert_eq!(api.status, 429, "the API shares the limit, whatever the case of the login: {}", api.body);
+    assert_eq!(post_login(&server, "viewer", PASSWORD, None).status, 303, "other logins are not affected");
+    server.clock.advance_ms(3_600_001);
+    assert_eq!(post_login(&server, "owner", PASSWORD, None).status, 303, "an hour later the right password works");
+}

@@ -66,6 +66,11 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(form): F
             errors.add("_form", "Invalid login or password.");
             return Ok(login_page(StatusCode::UNAUTHORIZED, s.cookies.secure, &login, errors));
         }
+        Err(e) if e.code == ErrorCode::TooManyAttempts => {
+            let mut errors = Errors::default();
+            errors.add("_form", "Too many failed sign-ins for this login. Try again in an hour.");
+            return Ok(login_page(StatusCode::TOO_MANY_REQUESTS, s.cookies.secure, &login, errors));
+        }
         Err(e) => return Err(PageError::app(e)),
     };
     let secure = if s.cookies.secure { "; Secure" } else { "" };

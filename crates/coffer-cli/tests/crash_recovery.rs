@@ -14,6 +14,9 @@
 //!   acknowledged), the statements list each once, and the balances equal the
 //!   model's.
 //!
+//! On SQLite one server (also with `--group-commit`); on PostgreSQL one server, and
+//! two servers of which one is killed every cycle while the other keeps serving.
+//!
 //! Knobs: `COFFER_CRASH_CYCLES` (default 30), `COFFER_CRASH_SEED`.
 
 mod harness;
@@ -77,9 +80,10 @@ fn next_op(rng: &mut Rng, tag: &str, account: i64, codes: &mut Vec<String>, char
     Op::Charge { account, bill_id: format!("{tag}-b"), amount: rng.range(100, 2_500) as i64 }
 }
 
-/// Sends operations until the server goes away (a transport error) or `stop`.
+/// Sends operations, alternating over the servers, until one goes away (a
+/// transport error) or `stop`.
 fn load(
-    server: &Server,
+    servers: &[&Server],
     cycle: usize,
     client: usize,
     account: i64,
@@ -97,6 +101,7 @@ fn load(
         let tag = format!("y{cycle}-c{client}-n{n}");
         let op = next_op(&mut rng, &tag, account, &mut codes, &mut charges);
         let req = op.request(&format!("{tag}-k"));
+        let server = servers[n % servers.len()];
         match http.send("POST", &server.url(&req.path), Some(&req.body), Some(&req.key)) {
             Err(_) => {
                 log.in_flight = Some(InFlight { op, req });
@@ -168,7 +173,15 @@ fn replay_acknowledged(server: &Server, http: &Client, acked: &[(Op, Request, Re
     acked.len()
 }
 
-fn crash_cycles(db: &Db, serve_args: &[&str], label: &str) {
+/// How many servers run: the one killed every cycle, and maybe a second one that
+/// keeps serving through every crash of the first (several servers on PostgreSQL).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Servers {
+    One,
+    OneOfTwoKilled,
+}
+
+fn crash_cycles(db: &Db, serve_args: &[&str], servers: Servers, label: &str) {
     let cycles = knob("COFFER_CRASH_CYCLES", 30);
     let mut rng = Rng::new(seed("COFFER_CRASH_SEED"));
     let http = Client::new();
@@ -192,6 +205,7 @@ fn crash_cycles(db: &Db, serve_args: &[&str], label: &str) {
         let count = cycles * CLIENTS * CODES_PER_CLIENT_AND_CYCLE;
         (accounts, code_batch(&http, &server.base, CODE_FACE, count as u32))
     };
+    let survivor = (servers == Servers::OneOfTwoKilled).then(|| Server::start_with(db, serve_args));
     let mut in_flight: Vec<InFlight> = Vec::new();
     let mut acked: Vec<(Op, Request, Reply)> = Vec::new();
     for cycle in 0..cycles {
@@ -200,12 +214,13 @@ fn crash_cycles(db: &Db, serve_args: &[&str], label: &str) {
         figures.replays_compared += replay_acknowledged(&server, &http, &std::mem::take(&mut acked));
         let stop = AtomicBool::new(false);
         let kill_after = Duration::from_millis(rng.range(150, 900));
+        let targets: Vec<&Server> = std::iter::once(&server).chain(survivor.iter()).collect();
         let logs: Vec<CycleLog> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..CLIENTS)
                 .map(|c| {
                     let own = codes.split_off(codes.len() - CODES_PER_CLIENT_AND_CYCLE);
-                    let (server, stop, rng, account) = (&server, &stop, rng.fork(), accounts[c % ACCOUNTS]);
-                    s.spawn(move || load(server, cycle, c, account, own, rng, stop))
+                    let (targets, stop, rng, account) = (&targets, &stop, rng.fork(), accounts[c % ACCOUNTS]);
+                    s.spawn(move || load(targets, cycle, c, account, own, rng, stop))
                 })
                 .collect();
             std::thread::sleep(kill_after);
@@ -214,6 +229,7 @@ fn crash_cycles(db: &Db, serve_args: &[&str], label: &str) {
             stop.store(true, Ordering::Relaxed);
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("a client thread panicked"))).collect()
         });
+        drop(targets);
         drop(server);
         verify_clean(db);
         for log in logs {
@@ -242,13 +258,13 @@ fn crash_cycles(db: &Db, serve_args: &[&str], label: &str) {
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_request_half_applies_nothing_and_retries_apply_once_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    crash_cycles(&Db::sqlite(dir.path()), &[], "sqlite crash cycles");
+    crash_cycles(&Db::sqlite(dir.path()), &[], Servers::One, "sqlite crash cycles");
 }
 
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_request_half_applies_nothing_and_retries_apply_once_on_postgres() {
     let pg = coffer_store_postgres::testing::fresh_db();
-    crash_cycles(&Db::Postgres(pg.url().to_owned()), &[], "postgres crash cycles");
+    crash_cycles(&Db::Postgres(pg.url().to_owned()), &[], Servers::One, "postgres crash cycles");
 }
 
 /// Group commit answers a batch of charges only after its one durable commit, so a
@@ -256,5 +272,15 @@ fn sigkill_under_load_loses_no_acknowledged_request_half_applies_nothing_and_ret
 #[test]
 fn sigkill_under_load_with_group_commit_loses_no_acknowledged_request_and_retries_apply_once_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    crash_cycles(&Db::sqlite(dir.path()), &["--group-commit"], "sqlite group-commit crash cycles");
+    crash_cycles(&Db::sqlite(dir.path()), &["--group-commit"], Servers::One, "sqlite group-commit crash cycles");
+}
+
+/// Two servers on one PostgreSQL database, the clients alternating between them;
+/// one is killed every cycle while the other keeps serving, and the retries go to
+/// the restarted one.
+#[test]
+fn one_of_two_postgres_servers_killed_under_load_loses_no_acknowledged_request_and_retries_apply_once() {
+    let pg = coffer_store_postgres::testing::fresh_db();
+    let db = Db::Postgres(pg.url().to_owned());
+    crash_cycles(&db, &[], Servers::OneOfTwoKilled, "postgres, one of two servers killed");
 }

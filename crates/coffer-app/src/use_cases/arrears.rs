@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use coffer_core::arrears::{on_balance, step, ArrearsState, Facts, GraceRules, Step, Transition};
+use coffer_core::arrears::{on_balance, on_time, step, ArrearsState, Facts, GraceRules, Step, Transition};
 use coffer_core::event::{EventKind, EventMoney, NewEvent};
 use coffer_core::ids::{AccountId, WorkspaceId};
 use coffer_core::journal::Book;
@@ -99,9 +99,10 @@ impl App {
         let mut after = AccountId(0);
         loop {
             let page = self.read(|r| Ok(r.accounts_in_grace(after, PAGE)?))?;
-            for &account in &page {
+            let due = self.read(|r| time_has_come(r, &page, rules, now))?;
+            report.accounts += u32::try_from(page.len()).unwrap_or(u32::MAX);
+            for account in due {
                 let transitions = self.write(|tx| advance_account_in_tx(tx, account, rules, now))?;
-                report.accounts += 1;
                 for t in transitions {
                     match t {
                         Transition::LockWarned { .. } => report.warned += 1,
@@ -117,6 +118,24 @@ impl App {
             }
         }
     }
+}
+
+/// The accounts of `page` with a workspace whose warning or lock is due: the others
+/// need no write transaction, so a rerun of the job costs reads only.
+fn time_has_come(
+    r: &mut dyn coffer_store::Reads,
+    page: &[AccountId],
+    rules: GraceRules,
+    now: Timestamp,
+) -> AppResult<Vec<AccountId>> {
+    let mut due = Vec::new();
+    for &account in page {
+        let states = r.workspace_arrears_of(account)?;
+        if states.iter().any(|w| !on_time(w.state, now, rules).transitions.is_empty()) {
+            due.push(account);
+        }
+    }
+    Ok(due)
 }
 
 fn view(workspace_id: WorkspaceId, account_id: AccountId, state: ArrearsState, rules: GraceRules) -> WorkspaceState {

@@ -178,6 +178,8 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             "Coffer is serving {} on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n",
             ctx.db.describe()
         ));
+        let scrapers = if ctx.config.metrics.token.is_some() { "with the metrics token" } else { "loopback only" };
+        banner.push_str(&format!("  Metrics:  {base}/metrics ({scrapers})\n"));
         banner.insert_str(0, &format!("Billing Center: {base}/\n"));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(banner.as_bytes());

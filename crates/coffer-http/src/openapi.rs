@@ -33,7 +33,7 @@ impl Modify for Security {
         accounts::create, accounts::list, accounts::show, accounts::set_arrears_limit,
         workspaces::list, workspaces::bind, workspaces::unbind, workspaces::change_settlement,
         events::workspace_state, events::account_events,
-        webhooks::create, webhooks::list, webhooks::delete, webhooks::deliveries,
+        webhooks::create, webhooks::list, webhooks::delete, webhooks::set_enabled, webhooks::deliveries,
         cash::credit,
         vouchers::list, vouchers::issue, vouchers::activate, vouchers::revoke, vouchers::create_batch,
         cards::list, cards::buy, cards::allocate,

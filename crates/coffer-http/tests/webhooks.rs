@@ -24,6 +24,8 @@ fn an_owner_adds_lists_and_deletes_webhook_endpoints(engine: Engine) {
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.text);
     assert!(list.body[0].get("secret").is_none(), "listings never show the secret: {}", list.text);
     let id = created.body["id"].as_i64().unwrap_or_default();
+    let paused = call(&t, "PUT", &format!("{path}/{id}/enabled"), Some(&owner), Some(&json!({"enabled": false})), &[]);
+    assert_eq!((paused.status, paused.body["enabled"].as_bool()), (200, Some(false)), "{}", paused.text);
     let gone = call(&t, "DELETE", &format!("{path}/{id}"), Some(&owner), None, &[]);
     assert_eq!(gone.status, 204, "{}", gone.text);
     let again = call(&t, "DELETE", &format!("{path}/{id}"), Some(&owner), None, &[]);

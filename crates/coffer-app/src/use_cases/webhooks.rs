@@ -101,6 +101,16 @@ impl App {
         }
     }
 
+    /// Pauses (`false`) or resumes (`true`) deliveries to an endpoint. While paused,
+    /// new events are not queued for it and due deliveries fail ("the endpoint is disabled").
+    pub fn set_webhook_enabled(&self, account: AccountId, id: i64, enabled: bool) -> AppResult<WebhookEndpoint> {
+        self.read(|r| input::account(r, account).map(drop))?;
+        if !self.store.webhooks().set_webhook_enabled(account, id, enabled)? {
+            return Err(endpoint_not_found(id));
+        }
+        self.store.webhooks().webhook_endpoint(account, id)?.ok_or_else(|| endpoint_not_found(id))
+    }
+
     /// The account's notification delivery log, newest first; `channel` is
     /// `webhook`, `email` or `None` for both.
     pub fn notification_deliveries(

@@ -36,6 +36,20 @@ pub enum Cmd {
         #[arg(long)]
         id: i64,
     },
+    /// Pause deliveries to an endpoint (events are not queued for it meanwhile).
+    Disable {
+        #[arg(long)]
+        account: i64,
+        #[arg(long)]
+        id: i64,
+    },
+    /// Resume deliveries to a paused endpoint.
+    Enable {
+        #[arg(long)]
+        account: i64,
+        #[arg(long)]
+        id: i64,
+    },
     /// The delivery log, newest first.
     Deliveries {
         #[arg(long)]
@@ -109,6 +123,14 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> CliResult<Out> {
         Cmd::Delete { account, id } => {
             app.delete_webhook(AccountId(account), id)?;
             Ok(Out::new(json!({"deleted": id}), format!("Webhook endpoint {id} deleted.\n")))
+        }
+        Cmd::Disable { account, id } => {
+            let e = app.set_webhook_enabled(AccountId(account), id, false)?;
+            Ok(Out::new(endpoint_json(&e), endpoint_line(&e)))
+        }
+        Cmd::Enable { account, id } => {
+            let e = app.set_webhook_enabled(AccountId(account), id, true)?;
+            Ok(Out::new(endpoint_json(&e), endpoint_line(&e)))
         }
         Cmd::Deliveries { account, channel, limit } => {
             let list = app.notification_deliveries(AccountId(account), channel.as_deref(), limit)?;

@@ -34,6 +34,7 @@ pub fn v1() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/events", get(events::account_events))
         .route("/v1/accounts/{account_id}/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/v1/accounts/{account_id}/webhooks/{webhook_id}", axum::routing::delete(webhooks::delete))
+        .route("/v1/accounts/{account_id}/webhooks/{webhook_id}/enabled", put(webhooks::set_enabled))
         .route("/v1/accounts/{account_id}/notification-deliveries", get(webhooks::deliveries))
         .route("/v1/accounts/{account_id}/cash-credits", post(cash::credit))
         .route("/v1/accounts/{account_id}/vouchers", get(vouchers::list).post(vouchers::issue))

@@ -62,6 +62,13 @@ pub struct WebhookCreatedResponse {
     pub secret: String,
 }
 
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEnabledRequest {
+    /// `false` pauses deliveries to the endpoint, `true` resumes them.
+    pub enabled: bool,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -154,6 +161,20 @@ pub async fn delete(
     caller.require(AccountId(id), Need::Manage)?;
     s.run(move |app| app.delete_webhook(AccountId(id), webhook_id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/v1/accounts/{account_id}/webhooks/{webhook_id}/enabled", tag = "webhooks",
+    params(("account_id" = i64, Path), ("webhook_id" = i64, Path)), request_body = WebhookEnabledRequest,
+    responses((status = 200, body = WebhookResponse), (status = 404, body = Problem)))]
+pub async fn set_enabled(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath((id, webhook_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<WebhookEnabledRequest>,
+) -> Result<Json<WebhookResponse>, ApiError> {
+    caller.require(AccountId(id), Need::Manage)?;
+    let endpoint = s.run(move |app| app.set_webhook_enabled(AccountId(id), webhook_id, body.enabled)).await?;
+    Ok(Json(WebhookResponse::from(&endpoint)))
 }
 
 #[utoipa::path(get, path = "/v1/accounts/{account_id}/notification-deliveries", tag = "webhooks",

@@ -75,6 +75,9 @@ pub enum NotifyError {
     /// neighbours and still verify; Alipay never sends one.
     #[error("field {0} cannot be told apart from its neighbours in the signed string")]
     AmbiguousField(String),
+    /// A field without a name: the string to sign leaves it out, so its value would ride along unsigned.
+    #[error("a field has no name")]
+    UnnamedField,
     /// The signature does not verify with Alipay's public key.
     #[error("the signature does not verify")]
     BadSignature,
@@ -185,6 +188,9 @@ fn verified<'a>(fields: &'a [(String, String)], key: &PublicKey) -> Result<Field
     let mut seen = HashSet::new();
     if let Some((k, _)) = fields.iter().find(|(k, _)| !seen.insert(k.as_str())) {
         return Err(NotifyError::DuplicateField(k.clone()));
+    }
+    if fields.iter().any(|(k, v)| k.is_empty() && !v.is_empty()) {
+        return Err(NotifyError::UnnamedField);
     }
     if let Some((k, _)) = fields.iter().find(|(k, v)| is_ambiguous(k, v)) {
         return Err(NotifyError::AmbiguousField(k.clone()));

@@ -72,6 +72,15 @@ fn a_notification_with_two_fields_glued_into_one_is_refused_although_its_signatu
 }
 
 #[test]
+fn a_notification_with_an_unnamed_field_is_refused() {
+    // Found by the alipay_tamper fuzz target: the string to sign leaves nameless fields out, so one could be
+    // added to a signed notification and still verify.
+    let mut fields = signed_notification();
+    fields.insert(0, (String::new(), "unsigned".into()));
+    assert_eq!(verify_notification(&fields, &sim_public()), Err(NotifyError::UnnamedField));
+}
+
+#[test]
 fn a_signed_value_with_a_lone_ampersand_still_verifies() {
     let mut fields: Vec<_> = signed_notification().into_iter().filter(|(k, _)| k != "sign").collect();
     set(&mut fields, "subject", "Tea & cake");

@@ -133,11 +133,6 @@ fuzz_target!(|data: &[u8]| {
         mutate(&mut fields, &mut input);
     }
     if let Ok(notification) = verify_notification(&fields, key()) {
-        assert_eq!(
-            meaning(&fields),
-            meaning(original),
-            "a changed notification verified: {:?}",
-            notification.fields
-        );
+        assert_eq!(meaning(&fields), meaning(original), "a changed notification verified: {:?}", notification.fields);
     }
 });

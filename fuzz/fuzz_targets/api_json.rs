@@ -54,7 +54,13 @@ fn app() -> &'static App {
 
 fn seed(app: &App) -> AppResult<()> {
     for currency in ["CNY", "USD"] {
-        let req = CreateAccount { name: "Fuzz Co", currency, time_zone: None, arrears_limit_minor: None, idempotency_key: None };
+        let req = CreateAccount {
+            name: "Fuzz Co",
+            currency,
+            time_zone: None,
+            arrears_limit_minor: None,
+            idempotency_key: None,
+        };
         app.create_account(&req)?;
     }
     let a = AccountId(1);

@@ -3,6 +3,7 @@
 
 mod common;
 
+use coffer_app::use_cases::cards::BuyCard;
 use coffer_app::use_cases::cash::CreditCash;
 use coffer_app::use_cases::vouchers::{IssueVoucher, ValidityInput};
 use coffer_app::use_cases::workspaces::ChangeSettlement;
@@ -275,6 +276,26 @@ fn issue_8_concurrent_writers_keep_every_feed_gapless(engine: Engine) {
     assert_eq!(seen, all.iter().map(|e| e.id).collect::<Vec<_>>(), "the cursor skipped nothing");
 }
 
+/// Every kind of repayment unlocks: an allocated card's value, and the reversal of
+/// the charge that caused the arrears.
+fn issue_8_a_card_or_a_reversal_that_repays_the_arrears_unlocks(engine: Engine) {
+    let t = spawn_app(engine);
+    let a = t.account("CNY");
+    t.bind(a, "ws1");
+    owe(&t, "ws1", "b1", 3_000);
+    let alloc = BuyCard { account_id: a, face_value_minor: 10_000, currency: "CNY", idempotency_key: None };
+    t.app.allocate_card(&alloc).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state(&t, "ws1"), ArrearsState::Normal);
+    let b = t.account("CNY");
+    t.bind(b, "ws2");
+    let charge = t.settle("ws2", "b1", "payg", 900).unwrap_or_else(|e| panic!("{e}")).charge;
+    assert!(matches!(state(&t, "ws2"), ArrearsState::Grace { .. }));
+    t.app.reverse_charge(b, charge.id, "billing error").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state(&t, "ws2"), ArrearsState::Normal);
+    assert_eq!(kinds(&t, b), vec!["arrears_started", "grace_started", "arrears_repaid", "workspace_unlocked"]);
+    t.assert_clean();
+}
+
 engine_tests!(
     issue_8_the_first_arrears_start_a_grace_period_for_billing_center_workspaces,
     issue_8_more_arrears_during_grace_do_not_restart_it,
@@ -286,4 +307,5 @@ engine_tests!(
     issue_8_bad_feed_and_state_requests_name_the_field,
     issue_8_a_replayed_credit_appends_no_second_event,
     issue_8_concurrent_writers_keep_every_feed_gapless,
+    issue_8_a_card_or_a_reversal_that_repays_the_arrears_unlocks,
 );

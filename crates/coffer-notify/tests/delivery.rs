@@ -224,6 +224,25 @@ fn a_webhook_that_keeps_failing_is_marked_failed_after_the_last_attempt(engine: 
     assert_eq!(received(&seen).len(), 3, "no attempt after giving up");
 }
 
+/// A delivery to a deleted endpoint is given up at once, not retried.
+fn a_delivery_to_a_deleted_endpoint_is_given_up_at_once(engine: Engine) {
+    let w = world(engine);
+    let jobs = w.jobs().with_webhook_sender(Arc::new(HttpWebhookSender::new()));
+    let a = w.account();
+    let (url, seen) = receiver(vec![500]);
+    webhook(&w, a, &url);
+    w.credit(a, "bank-1");
+    w.run(&jobs, JobName::Webhooks);
+    let id = w.app.webhooks(a).unwrap_or_else(|e| panic!("{e}"))[0].id;
+    w.app.delete_webhook(a, id).unwrap_or_else(|e| panic!("{e}"));
+    w.clock.advance_ms(1_000);
+    w.run(&jobs, JobName::Webhooks);
+    let log = w.app.notification_deliveries(a, Some("webhook"), 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((log[0].state, log[0].attempts), (DeliveryState::Failed, 2));
+    assert_eq!(log[0].last_error.as_deref(), Some("the endpoint was deleted"));
+    assert_eq!(received(&seen).len(), 1);
+}
+
 /// Owners whose login is an e-mail address get one message per event, once.
 fn the_file_mailer_writes_one_message_per_event_to_each_owner_address(engine: Engine) {
     let w = world(engine);
@@ -261,6 +280,7 @@ macro_rules! engine_tests {
 engine_tests!(
     a_webhook_is_retried_after_a_500_and_its_signature_verifies,
     a_webhook_that_keeps_failing_is_marked_failed_after_the_last_attempt,
+    a_delivery_to_a_deleted_endpoint_is_given_up_at_once,
     the_file_mailer_writes_one_message_per_event_to_each_owner_address,
 );
 

@@ -52,7 +52,7 @@ pub fn is_address(text: &str) -> bool {
 fn send(jobs: &Jobs, mailer: &dyn Mailer, d: &Delivery, event: &Event, now: Timestamp) -> SendOutcome {
     let mail = render(jobs, &d.delivery.target, event, now);
     match mailer.send(&mail) {
-        Ok(()) => SendOutcome { status: None, error: None },
+        Ok(()) => SendOutcome { status: None, error: None, permanent: false },
         Err(e) => SendOutcome::failed(None, e),
     }
 }

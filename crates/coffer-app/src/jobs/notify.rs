@@ -13,15 +13,23 @@ pub struct SendOutcome {
     pub status: Option<i32>,
     /// `None` when delivered (a 2xx); else why not.
     pub error: Option<String>,
+    /// A failure no retry can fix (the endpoint was deleted, the event is gone): the
+    /// delivery is given up at once.
+    pub permanent: bool,
 }
 
 impl SendOutcome {
     pub fn delivered(status: i32) -> SendOutcome {
-        SendOutcome { status: Some(status), error: None }
+        SendOutcome { status: Some(status), error: None, permanent: false }
     }
 
     pub fn failed(status: Option<i32>, error: impl Into<String>) -> SendOutcome {
-        SendOutcome { status, error: Some(error.into()) }
+        SendOutcome { status, error: Some(error.into()), permanent: false }
+    }
+
+    /// A failure that retrying cannot fix.
+    pub fn gave_up(error: impl Into<String>) -> SendOutcome {
+        SendOutcome { status: None, error: Some(error.into()), permanent: true }
     }
 }
 

@@ -54,7 +54,7 @@ fn send(
     Ok(match endpoint {
         Some(e) if e.enabled => sender.send(&e.endpoint.url, &e.endpoint.secret, event, now),
         Some(_) => SendOutcome::failed(None, "the endpoint is disabled"),
-        None => SendOutcome::failed(None, "the endpoint was deleted"),
+        None => SendOutcome::gave_up("the endpoint was deleted"),
     })
 }
 
@@ -127,7 +127,7 @@ pub fn deliver_due(
         let now = fence.now();
         let outcome = match event_of(&jobs.app, d.delivery.account_id, d.delivery.event_id, &mut events)? {
             Some(event) => attempt(&d, &event, now)?,
-            None => SendOutcome::failed(None, "the event no longer exists"),
+            None => SendOutcome::gave_up("the event no longer exists"),
         };
         let result = settle(jobs, &d, outcome, now);
         match result {
@@ -147,7 +147,9 @@ fn settle(jobs: &Jobs, d: &Delivery, outcome: SendOutcome, now: Timestamp) -> At
     let attempts = d.attempts.saturating_add(1);
     match outcome.error {
         None => AttemptResult::Delivered { status: outcome.status, at: now },
-        Some(error) if attempts >= s.max_attempts => AttemptResult::GaveUp { status: outcome.status, error },
+        Some(error) if outcome.permanent || attempts >= s.max_attempts => {
+            AttemptResult::GaveUp { status: outcome.status, error }
+        }
         Some(error) => AttemptResult::Retry {
             status: outcome.status,
             error,

@@ -20,7 +20,7 @@ fn advance_arrears_over_many_accounts(engine: Engine) {
         t.settle(&ws, "b1", "payg", 100).unwrap_or_else(|e| panic!("{e}"));
     }
     let setup = started.elapsed();
-    let mut run = |days: i64| {
+    let run = |days: i64| {
         t.days(days);
         let clock = Instant::now();
         let report = t.app.advance_arrears(t.app.now()).unwrap_or_else(|e| panic!("{e}"));

@@ -186,6 +186,27 @@ fn a_lost_notification_is_caught_by_the_sweeper() {
     env.assert_clean();
 }
 
+/// The scheduler's `recharge_sweeper` job (docs/JOBS.md) catches a lost
+/// notification like the endpoint does, and a rerun credits nothing more.
+#[test]
+fn the_recharge_sweeper_job_credits_a_lost_payment_once() {
+    use coffer_app::jobs::{JobName, JobSettings, Jobs, RunResult};
+    let env = start();
+    let a = env.account();
+    env.sandbox.set_faults(Faults { lose_notifications: true, ..Faults::default() });
+    env.pay(a, 7_000, "pay");
+    env.clock.advance_ms(2 * MINUTE);
+    let auth = Arc::new(SqliteStore::open(&env._dir.path().join("r.db")).unwrap_or_else(|e| panic!("{e}")));
+    let jobs = Jobs::new(env.app.clone(), auth, JobSettings::default());
+    for _ in 0..2 {
+        let ran = jobs.run(JobName::RechargeSweeper, "test");
+        assert!(matches!(ran, Ok(RunResult::Ran { error: None, .. })), "{ran:?}");
+        env.clock.advance_ms(2 * MINUTE);
+    }
+    assert_eq!(env.cash(a), 7_000, "credited once");
+    env.assert_clean();
+}
+
 #[test]
 fn the_sweeper_expires_unpaid_orders_and_a_late_payment_is_still_credited_and_flagged() {
     let env = start();

@@ -45,6 +45,14 @@ fn start_jobs(ctx: &Ctx, app: coffer_app::App) -> CliResult<coffer_app::jobs::sc
         .map_err(|e| CliError::internal(format!("cannot start the job scheduler: {e}")))
 }
 
+/// Where notification e-mail goes, for the banner.
+fn mail_text(config: &crate::config::Config) -> String {
+    match &config.email.sender {
+        crate::config::EmailSender::File { dir } => format!("e-mail written to {}/", dir.display()),
+        crate::config::EmailSender::Smtp { host, port, .. } => format!("e-mail sent through {host}:{port}"),
+    }
+}
+
 /// The app with its Alipay rail: the local sandbox under `--demo`, else the
 /// environment's configuration (see `commands::alipay`), else none.
 fn with_alipay(
@@ -174,6 +182,7 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> CliResult<Out> {
             banner.push_str(&format!("  Cloud marketplace simulator: {base}/marketplace-sim\n"));
         }
         let scheduler = start_jobs(ctx, app)?;
+        banner.push_str(&format!("  Background jobs: running (coffer jobs list); {}\n", mail_text(&ctx.config)));
         banner.push_str(&format!(
             "Coffer is serving {} on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n",
             ctx.db.describe()

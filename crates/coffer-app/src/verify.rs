@@ -1,16 +1,22 @@
 //! `coffer verify`: recomputes every balance from the journal and checks every
 //! invariant of DOMAIN §11, reporting each problem found rather than stopping at
 //! the first.
+//!
+//! It reads each table once, in one streaming pass (`Reads::scan_journal`,
+//! `Reads::scan_charges`), keeping per account only the chain head and the running
+//! balances, so its time grows with the journal's length and its memory with the
+//! number of balances and charge transactions, not with the number of queries.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use coffer_core::ids::{AccountId, JournalTxId};
-use coffer_core::journal::{sums_to_zero, Book, EntryKind};
+use coffer_core::card::PrepaidCard;
+use coffer_core::ids::{AccountId, CardId, JournalTxId, VoucherId};
+use coffer_core::journal::{sums_to_zero, Book, EntryKind, Posting};
 use coffer_core::planner::Source;
 use coffer_core::policy::{DeductionPolicy, InstrumentClass};
 use coffer_core::time::{Timestamp, WindowPosition};
-use coffer_core::voucher::VoucherKind;
-use coffer_store::records::{AccountRecord, ChargeRecord, PageQuery, GENESIS_HASH};
+use coffer_core::voucher::{Voucher, VoucherKind};
+use coffer_store::records::{AccountRecord, ChargeRecord, JournalTxRecord, GENESIS_HASH};
 use coffer_store::Reads;
 
 use crate::error::AppResult;
@@ -32,89 +38,115 @@ impl VerifyReport {
     }
 }
 
-const PAGE: u32 = 1_000;
+type Balances = HashMap<(Book, i64), i64>;
 
-type Balances = BTreeMap<(Book, i64), i64>;
+/// One account's state while its journal streams past.
+struct Chain {
+    seq: i64,
+    head: String,
+    balances: Balances,
+}
+
+impl Chain {
+    fn new() -> Chain {
+        Chain { seq: 0, head: GENESIS_HASH.to_owned(), balances: Balances::new() }
+    }
+}
+
+/// The instruments deductions may name, loaded once.
+#[derive(Default)]
+struct Instruments {
+    vouchers: HashMap<(AccountId, VoucherId), Voucher>,
+    cards: HashMap<(AccountId, CardId), PrepaidCard>,
+}
 
 impl App {
     pub fn verify(&self) -> AppResult<VerifyReport> {
         let policy = self.config.policy.clone();
         self.read(|r| {
             let mut report = VerifyReport::default();
-            for account in r.accounts()? {
-                report.accounts += 1;
-                verify_account(r, &account, &policy, &mut report)?;
+            let accounts = r.accounts()?;
+            report.accounts = accounts.len() as u64;
+            let mut chains: HashMap<AccountId, Chain> = accounts.iter().map(|a| (a.account.id, Chain::new())).collect();
+            // Charge transactions by id with their revenue, for the charges to be matched against.
+            let mut settled: HashMap<JournalTxId, i64> = HashMap::new();
+            let mut postings = Vec::new();
+            r.scan_journal(&mut |tx| {
+                let chain = chains.entry(tx.account_id).or_insert_with(Chain::new);
+                check_tx(tx, chain, &mut postings, &mut report);
+                if tx.kind == EntryKind::ChargeSettled {
+                    let revenue = postings.iter().filter(|p| p.book == Book::Revenue).map(|p| p.amount_minor).sum();
+                    settled.insert(tx.id, revenue);
+                }
+                Ok(())
+            })?;
+            let mut instruments = Instruments::default();
+            for account in &accounts {
+                let chain = chains.remove(&account.account.id).unwrap_or_else(Chain::new);
+                check_head(account, &chain, &mut report);
+                compare_stored_balances(r, account.account.id, &chain.balances, &mut report)?;
+                load_instruments(r, account.account.id, &mut instruments)?;
             }
+            r.scan_charges(&mut |c| {
+                report.charges += 1;
+                verify_charge(c, &policy, &settled, &instruments, &mut report);
+                Ok(())
+            })?;
             Ok(report)
         })
     }
 }
 
-fn verify_account(
-    r: &mut dyn Reads,
-    account: &AccountRecord,
-    policy: &DeductionPolicy,
-    report: &mut VerifyReport,
-) -> AppResult<()> {
-    let id = account.account.id;
-    let mut balances = Balances::new();
-    let mut settled: HashMap<JournalTxId, (EntryKind, i64)> = HashMap::new();
-    let (mut seq, mut head) = (0i64, GENESIS_HASH.to_owned());
-    loop {
-        let txs = r.journal_of(id, seq, PAGE)?;
-        for tx in &txs {
-            report.journal_txs += 1;
-            report.postings += tx.postings.len() as u64;
-            let problem = |what: String| format!("account {id} journal seq {}: {what}", tx.seq);
-            if tx.seq != seq + 1 {
-                report.problems.push(problem(format!("sequence gap after {seq}")));
-            }
-            if tx.prev_hash != head {
-                report.problems.push(problem("previous hash does not match the chain".into()));
-            }
-            let postings: Vec<_> = tx.postings.iter().map(|p| p.posting).collect();
-            let expected = entry_hash(&tx.prev_hash, id.0, tx.seq, tx.kind.as_str(), tx.at, &tx.memo, &postings);
-            if expected != tx.hash {
-                report.problems.push(problem("hash does not match its content (tampered?)".into()));
-            }
-            if !sums_to_zero(&postings) {
-                report.problems.push(problem("postings do not sum to zero".into()));
-            }
-            for p in &tx.postings {
-                let balance = balances.entry((p.posting.book, p.posting.instrument_id)).or_insert(0);
-                *balance = balance.saturating_add(p.posting.amount_minor);
-                if *balance != p.balance_after_minor {
-                    report.problems.push(problem(format!(
-                        "{} {} balance after is {} but the postings give {}",
-                        p.posting.book.as_str(),
-                        p.posting.instrument_id,
-                        p.balance_after_minor,
-                        balance
-                    )));
-                }
-            }
-            for p in &tx.postings {
-                let balance = balances.get(&(p.posting.book, p.posting.instrument_id)).copied().unwrap_or(0);
-                if !p.posting.book.allows_balance(balance) {
-                    report
-                        .problems
-                        .push(problem(format!("{} balance {balance} breaks its sign rule", p.posting.book.as_str())));
-                }
-            }
-            let revenue = postings.iter().filter(|p| p.book == Book::Revenue).map(|p| p.amount_minor).sum();
-            settled.insert(tx.id, (tx.kind, revenue));
-            seq = tx.seq;
-            head = tx.hash.clone();
-        }
-        if txs.len() < PAGE as usize {
-            break;
+/// Checks one journal transaction against its account's chain and advances it.
+fn check_tx(tx: &JournalTxRecord, chain: &mut Chain, postings: &mut Vec<Posting>, report: &mut VerifyReport) {
+    let id = tx.account_id;
+    report.journal_txs += 1;
+    report.postings += tx.postings.len() as u64;
+    let problem = |what: String| format!("account {id} journal seq {}: {what}", tx.seq);
+    if tx.seq != chain.seq + 1 {
+        report.problems.push(problem(format!("sequence gap after {}", chain.seq)));
+    }
+    if tx.prev_hash != chain.head {
+        report.problems.push(problem("previous hash does not match the chain".into()));
+    }
+    postings.clear();
+    postings.extend(tx.postings.iter().map(|p| p.posting));
+    let expected = entry_hash(&tx.prev_hash, id.0, tx.seq, tx.kind.as_str(), tx.at, &tx.memo, postings);
+    if expected != tx.hash {
+        report.problems.push(problem("hash does not match its content (tampered?)".into()));
+    }
+    if !sums_to_zero(postings) {
+        report.problems.push(problem("postings do not sum to zero".into()));
+    }
+    for p in &tx.postings {
+        let balance = chain.balances.entry((p.posting.book, p.posting.instrument_id)).or_insert(0);
+        *balance = balance.saturating_add(p.posting.amount_minor);
+        if *balance != p.balance_after_minor {
+            report.problems.push(problem(format!(
+                "{} {} balance after is {} but the postings give {}",
+                p.posting.book.as_str(),
+                p.posting.instrument_id,
+                p.balance_after_minor,
+                balance
+            )));
         }
     }
-    if account.journal_seq != seq || account.journal_head != head {
+    for p in &tx.postings {
+        let balance = chain.balances.get(&(p.posting.book, p.posting.instrument_id)).copied().unwrap_or(0);
+        if !p.posting.book.allows_balance(balance) {
+            report.problems.push(problem(format!("{} balance {balance} breaks its sign rule", p.posting.book.as_str())));
+        }
+    }
+    chain.seq = tx.seq;
+    chain.head.clear();
+    chain.head.push_str(&tx.hash);
+}
+
+fn check_head(account: &AccountRecord, chain: &Chain, report: &mut VerifyReport) {
+    if account.journal_seq != chain.seq || account.journal_head != chain.head {
+        let id = account.account.id;
         report.problems.push(format!("account {id}: chain head does not match the last journal transaction"));
     }
-    compare_stored_balances(r, id, &balances, report)?;
-    verify_charges(r, id, policy, &settled, report)
 }
 
 fn compare_stored_balances(
@@ -125,102 +157,91 @@ fn compare_stored_balances(
 ) -> AppResult<()> {
     let stored: Balances =
         r.ledger_balances(id)?.into_iter().map(|b| ((b.book, b.instrument_id), b.balance_minor)).collect();
-    for (key, value) in computed {
-        if stored.get(key).copied().unwrap_or(0) != *value {
-            report.problems.push(format!(
-                "account {id}: stored {} {} balance {:?} differs from the journal's {value}",
-                key.0.as_str(),
-                key.1,
-                stored.get(key)
-            ));
-        }
-    }
-    for (key, value) in &stored {
-        if !computed.contains_key(key) && *value != 0 {
-            report.problems.push(format!(
+    let mut keys: Vec<_> = computed.keys().chain(stored.keys()).copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        match (computed.get(&key), stored.get(&key)) {
+            (Some(value), found) if found.copied().unwrap_or(0) != *value => {
+                report.problems.push(format!(
+                    "account {id}: stored {} {} balance {found:?} differs from the journal's {value}",
+                    key.0.as_str(),
+                    key.1,
+                ));
+            }
+            (None, Some(value)) if *value != 0 => report.problems.push(format!(
                 "account {id}: stored {} {} balance {value} has no postings",
                 key.0.as_str(),
                 key.1
-            ));
+            )),
+            _ => {}
         }
     }
     Ok(())
 }
 
-fn verify_charges(
-    r: &mut dyn Reads,
-    id: AccountId,
-    policy: &DeductionPolicy,
-    settled: &HashMap<JournalTxId, (EntryKind, i64)>,
-    report: &mut VerifyReport,
-) -> AppResult<()> {
-    let mut q = PageQuery { limit: PAGE, ..PageQuery::default() };
-    loop {
-        let charges = r.charges_of(id, &q)?;
-        for c in &charges {
-            report.charges += 1;
-            verify_charge(r, c, policy, settled, report)?;
-        }
-        match charges.last() {
-            Some(last) if charges.len() == PAGE as usize => q.after = Some(last.id.0),
-            _ => return Ok(()),
-        }
+fn load_instruments(r: &mut dyn Reads, id: AccountId, into: &mut Instruments) -> AppResult<()> {
+    for v in r.vouchers_of(id, None)? {
+        into.vouchers.insert((id, v.voucher.id), v.voucher);
     }
+    for c in r.cards_of(id, None)? {
+        into.cards.insert((id, c.card.id), c.card);
+    }
+    Ok(())
 }
 
 fn verify_charge(
-    r: &mut dyn Reads,
     c: &ChargeRecord,
     policy: &DeductionPolicy,
-    settled: &HashMap<JournalTxId, (EntryKind, i64)>,
+    settled: &HashMap<JournalTxId, i64>,
+    instruments: &Instruments,
     report: &mut VerifyReport,
-) -> AppResult<()> {
+) {
     let ch = &c.charge;
     let problem = |what: &str| format!("account {} charge {}: {what}", ch.account_id, c.id);
     let total: i64 = ch.deductions.iter().map(|d| d.amount.minor()).sum();
     if total != ch.amount.minor() {
         report.problems.push(problem("deductions do not add up to the amount"));
     }
-    if settled.get(&ch.journal_tx_id) != Some(&(EntryKind::ChargeSettled, ch.amount.minor())) {
+    if settled.get(&ch.journal_tx_id) != Some(&ch.amount.minor()) {
         report.problems.push(problem("its journal transaction is missing or does not match"));
     }
     if ch.policy_version != policy.version() {
         report.problems.push(problem("settled under an unknown policy version"));
-        return Ok(());
+        return;
     }
     let allowed = policy.classes_for(ch.settlement, ch.category);
     for d in &ch.deductions {
         if !allowed.contains(&d.class) {
             report.problems.push(problem(&format!("{} may not pay this category", d.class.as_str())));
         }
-        if !instrument_was_valid(r, ch.account_id, d.class, d.source, ch.settled_at)? {
+        if !instrument_was_valid(instruments, ch.account_id, d.class, d.source, ch.settled_at) {
             report.problems.push(problem(&format!("{:?} paid outside its validity or class", d.source)));
         }
     }
-    Ok(())
 }
 
 fn instrument_was_valid(
-    r: &mut dyn Reads,
+    instruments: &Instruments,
     account: AccountId,
     class: InstrumentClass,
     source: Source,
     at: Timestamp,
-) -> AppResult<bool> {
-    Ok(match source {
-        Source::Voucher(v) => r.voucher(account, v)?.is_some_and(|rec| {
+) -> bool {
+    match source {
+        Source::Voucher(v) => instruments.vouchers.get(&(account, v)).is_some_and(|voucher| {
             let kind_ok = match class {
-                InstrumentClass::StandardVoucher => rec.voucher.kind == VoucherKind::Standard,
-                InstrumentClass::DiscountVoucher => rec.voucher.kind == VoucherKind::Discount,
+                InstrumentClass::StandardVoucher => voucher.kind == VoucherKind::Standard,
+                InstrumentClass::DiscountVoucher => voucher.kind == VoucherKind::Discount,
                 _ => false,
             };
-            kind_ok && rec.voucher.window.position(at) == WindowPosition::Inside
+            kind_ok && voucher.window.position(at) == WindowPosition::Inside
         }),
-        Source::Card(card) => r.card(account, card)?.is_some_and(|rec| {
-            class == InstrumentClass::PrepaidCard && rec.card.window.position(at) == WindowPosition::Inside
+        Source::Card(card) => instruments.cards.get(&(account, card)).is_some_and(|card| {
+            class == InstrumentClass::PrepaidCard && card.window.position(at) == WindowPosition::Inside
         }),
         Source::Cash => class == InstrumentClass::Cash,
         Source::Arrears => class == InstrumentClass::Arrears,
         Source::CloudAccount => class == InstrumentClass::CloudAccount,
-    })
+    }
 }

@@ -22,6 +22,7 @@ pub mod raw_bench;
 mod reads;
 mod rows;
 mod savepoints;
+mod scan;
 mod webhooks;
 mod writes;
 

@@ -97,11 +97,11 @@ pub(crate) fn cards_due(c: &Connection, now: Timestamp, limit: u32) -> R<Vec<(Ac
     collect(c, sql, params![now.0, limit], |r| Ok((AccountId(r.get(0)?), CardId(r.get(1)?))))
 }
 
-const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspace_id, bill_id, category, settlement, \
+pub(crate) const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspace_id, bill_id, category, settlement, \
      cloud_provider, amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id, \
      reversed_at_ms, reversal_journal_tx_id, reversal_reason";
 
-fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
+pub(crate) fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
     let text = |idx: usize| -> rusqlite::Result<String> { r.get(idx) };
     let bad = |what: &str, v: String| to_sql_err(corrupt(what, v));
     let (ws, bill, cat, set, date) = (text(2)?, text(3)?, text(4)?, text(5)?, text(9)?);
@@ -140,20 +140,23 @@ fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
 fn with_deductions(c: &Connection, mut charge: ChargeRecord) -> R<ChargeRecord> {
     let sql =
         "SELECT class, instrument_id, amount_minor FROM charge_deduction WHERE charge_id = ?1 ORDER BY deduction_idx";
-    charge.charge.deductions = collect(c, sql, [charge.id.0], |r| {
-        let class_text: String = r.get(0)?;
-        let class = InstrumentClass::parse(&class_text).ok_or_else(|| to_sql_err(corrupt("class", &class_text)))?;
-        let id: i64 = r.get(1)?;
-        let source = match class {
-            InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => Source::Voucher(VoucherId(id)),
-            InstrumentClass::PrepaidCard => Source::Card(CardId(id)),
-            InstrumentClass::Cash => Source::Cash,
-            InstrumentClass::Arrears => Source::Arrears,
-            InstrumentClass::CloudAccount => Source::CloudAccount,
-        };
-        Ok(Deduction { class, source, amount: amount(r.get(2)?).map_err(to_sql_err)? })
-    })?;
+    charge.charge.deductions = collect(c, sql, [charge.id.0], |r| deduction_row(r, 0))?;
     Ok(charge)
+}
+
+/// A deduction from `class, instrument_id, amount_minor` starting at column `at`.
+pub(crate) fn deduction_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Deduction> {
+    let class_text = r.get_ref(at)?.as_str()?;
+    let class = InstrumentClass::parse(class_text).ok_or_else(|| to_sql_err(corrupt("class", class_text)))?;
+    let id: i64 = r.get(at + 1)?;
+    let source = match class {
+        InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => Source::Voucher(VoucherId(id)),
+        InstrumentClass::PrepaidCard => Source::Card(CardId(id)),
+        InstrumentClass::Cash => Source::Cash,
+        InstrumentClass::Arrears => Source::Arrears,
+        InstrumentClass::CloudAccount => Source::CloudAccount,
+    };
+    Ok(Deduction { class, source, amount: amount(r.get(at + 2)?).map_err(to_sql_err)? })
 }
 
 pub(crate) fn charge(c: &Connection, account: AccountId, id: ChargeId) -> R<Option<ChargeRecord>> {
@@ -311,7 +314,7 @@ pub(crate) fn statement_lines(c: &Connection, account: AccountId, page: &PageQue
     })
 }
 
-const TX_COLUMNS: &str = "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
+pub(crate) const TX_COLUMNS: &str = "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
 
 fn tx_row(r: &Row<'_>) -> rusqlite::Result<JournalTxRecord> {
     let kind: String = r.get(3)?;
@@ -444,6 +447,12 @@ macro_rules! impl_reads {
             }
             fn journal_tx(&mut self, a: AccountId, id: JournalTxId) -> R<Option<JournalTxRecord>> {
                 crate::reads::journal_tx(self.conn(), a, id)
+            }
+            fn scan_journal(&mut self, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+                crate::scan::journal(self.conn(), visit)
+            }
+            fn scan_charges(&mut self, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+                crate::scan::charges(self.conn(), visit)
             }
             fn recharge_order(&mut self, o: &str) -> R<Option<coffer_store::rails::RechargeOrder>> {
                 crate::rails::recharge_order(self.conn(), o)

@@ -25,6 +25,9 @@ pub mod rails;
 pub mod records;
 pub mod webhooks;
 
+/// Rows per query of the default (per-account) scans.
+const SCAN_PAGE: u32 = 1_000;
+
 use adjustments::*;
 use coffer_core::card::CardStatus;
 use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
@@ -113,6 +116,39 @@ pub trait Reads: events::EventReads + arrears::ArrearsReads {
     /// Every journal transaction of an account with its postings, in sequence order.
     fn journal_of(&mut self, account: AccountId, after_seq: i64, limit: u32) -> StoreResult<Vec<JournalTxRecord>>;
     fn journal_tx(&mut self, account: AccountId, id: JournalTxId) -> StoreResult<Option<JournalTxRecord>>;
+    /// Every journal transaction with its postings, each account's in sequence order
+    /// (accounts may interleave), for `verify`. Engines override this with one
+    /// streaming pass; the record handed to `visit` may be reused between calls.
+    fn scan_journal(&mut self, visit: &mut dyn FnMut(&JournalTxRecord) -> StoreResult<()>) -> StoreResult<()> {
+        for account in self.accounts()? {
+            let mut seq = 0;
+            loop {
+                let txs = self.journal_of(account.account.id, seq, SCAN_PAGE)?;
+                txs.iter().try_for_each(&mut *visit)?;
+                match txs.last() {
+                    Some(last) if txs.len() == SCAN_PAGE as usize => seq = last.seq,
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
+    }
+    /// Every charge with its deductions, for `verify`; the same contract as
+    /// [`Reads::scan_journal`].
+    fn scan_charges(&mut self, visit: &mut dyn FnMut(&ChargeRecord) -> StoreResult<()>) -> StoreResult<()> {
+        for account in self.accounts()? {
+            let mut page = PageQuery { limit: SCAN_PAGE, ..PageQuery::default() };
+            loop {
+                let charges = self.charges_of(account.account.id, &page)?;
+                charges.iter().try_for_each(&mut *visit)?;
+                match charges.last() {
+                    Some(last) if charges.len() == SCAN_PAGE as usize => page.after = Some(last.id.0),
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
+    }
 
     // The money rails.
     fn recharge_order(&mut self, out_trade_no: &str) -> StoreResult<Option<RechargeOrder>>;

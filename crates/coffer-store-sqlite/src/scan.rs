@@ -1,0 +1,128 @@
+//! The streaming scans behind `coffer verify`: one pass over each table in primary
+//! key order instead of one query per account, journal transaction or charge. The
+//! child rows (postings, deductions) come from a second cursor in the same key order
+//! and are merged in, so each table is read once, sequentially, with no per-row
+//! query and, for postings, no per-row allocation (the record is reused).
+
+use coffer_core::ids::{AccountId, JournalTxId};
+use coffer_core::journal::{Book, EntryKind, Posting};
+use coffer_store::records::{ChargeRecord, JournalTxRecord, PostingRecord};
+use coffer_store::StoreResult;
+use rusqlite::{Connection, Row, Rows};
+
+use crate::reads::{charge_row, deduction_row, CHARGE_COLUMNS, TX_COLUMNS};
+use crate::rows::{corrupt, from_sql_err, to_sql_err};
+
+type R<T> = StoreResult<T>;
+
+const POSTINGS: &str = "SELECT journal_tx_id, book, instrument_id, amount_minor, balance_after_minor \
+                        FROM posting ORDER BY journal_tx_id, posting_idx";
+
+const DEDUCTIONS: &str = "SELECT charge_id, class, instrument_id, amount_minor \
+                          FROM charge_deduction ORDER BY charge_id, deduction_idx";
+
+/// Every journal transaction with its postings, in id order.
+pub(crate) fn journal(c: &Connection, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+    let mut txs = c.prepare_cached(&format!("SELECT {TX_COLUMNS} FROM journal_tx ORDER BY journal_tx_id"))
+        .map_err(crate::map_err)?;
+    let mut postings = c.prepare_cached(POSTINGS).map_err(crate::map_err)?;
+    let mut tx_rows = txs.query([]).map_err(from_sql_err)?;
+    let mut posting_rows = postings.query([]).map_err(from_sql_err)?;
+    let mut rec = JournalTxRecord {
+        id: JournalTxId(0),
+        account_id: AccountId(0),
+        seq: 0,
+        kind: EntryKind::ChargeSettled,
+        memo: String::new(),
+        at: coffer_core::time::Timestamp(0),
+        prev_hash: String::new(),
+        hash: String::new(),
+        postings: Vec::new(),
+    };
+    let mut ahead = next_posting(&mut posting_rows)?;
+    while let Some(row) = tx_rows.next().map_err(from_sql_err)? {
+        fill_tx(row, &mut rec).map_err(from_sql_err)?;
+        rec.postings.clear();
+        // Postings of a transaction id below this one belong to no transaction; the
+        // foreign key rules them out, so they are skipped rather than reported.
+        while let Some((tx_id, posting)) = ahead.take() {
+            if tx_id > rec.id.0 {
+                ahead = Some((tx_id, posting));
+                break;
+            }
+            if tx_id == rec.id.0 {
+                rec.postings.push(posting);
+            }
+            ahead = next_posting(&mut posting_rows)?;
+        }
+        visit(&rec)?;
+    }
+    Ok(())
+}
+
+/// Overwrites `rec` with the row's transaction, reusing its strings' buffers.
+fn fill_tx(r: &Row<'_>, rec: &mut JournalTxRecord) -> rusqlite::Result<()> {
+    let text = |idx: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(idx)?.as_str()?) };
+    let kind = text(3)?;
+    rec.id = JournalTxId(r.get(0)?);
+    rec.account_id = AccountId(r.get(1)?);
+    rec.seq = r.get(2)?;
+    rec.kind = EntryKind::parse(kind).ok_or_else(|| to_sql_err(corrupt("entry kind", kind)))?;
+    rec.memo.clear();
+    rec.memo.push_str(text(4)?);
+    rec.at = coffer_core::time::Timestamp(r.get(5)?);
+    rec.prev_hash.clear();
+    rec.prev_hash.push_str(text(6)?);
+    rec.hash.clear();
+    rec.hash.push_str(text(7)?);
+    Ok(())
+}
+
+fn next_posting(rows: &mut Rows<'_>) -> R<Option<(i64, PostingRecord)>> {
+    let Some(r) = rows.next().map_err(from_sql_err)? else {
+        return Ok(None);
+    };
+    let read = || -> rusqlite::Result<(i64, PostingRecord)> {
+        let book = r.get_ref(1)?.as_str()?;
+        let posting = Posting {
+            book: Book::parse(book).ok_or_else(|| to_sql_err(corrupt("book", book)))?,
+            instrument_id: r.get(2)?,
+            amount_minor: r.get(3)?,
+        };
+        Ok((r.get(0)?, PostingRecord { posting, balance_after_minor: r.get(4)? }))
+    };
+    read().map(Some).map_err(from_sql_err)
+}
+
+/// Every charge with its deductions, in id order.
+pub(crate) fn charges(c: &Connection, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+    let mut charges =
+        c.prepare_cached(&format!("SELECT {CHARGE_COLUMNS} FROM charge ORDER BY charge_id")).map_err(crate::map_err)?;
+    let mut deductions = c.prepare_cached(DEDUCTIONS).map_err(crate::map_err)?;
+    let mut charge_rows = charges.query([]).map_err(from_sql_err)?;
+    let mut deduction_rows = deductions.query([]).map_err(from_sql_err)?;
+    let mut ahead = next_deduction(&mut deduction_rows)?;
+    while let Some(row) = charge_rows.next().map_err(from_sql_err)? {
+        let mut charge = charge_row(row).map_err(from_sql_err)?;
+        while let Some((charge_id, deduction)) = ahead.take() {
+            if charge_id > charge.id.0 {
+                ahead = Some((charge_id, deduction));
+                break;
+            }
+            if charge_id == charge.id.0 {
+                charge.charge.deductions.push(deduction);
+            }
+            ahead = next_deduction(&mut deduction_rows)?;
+        }
+        visit(&charge)?;
+    }
+    Ok(())
+}
+
+fn next_deduction(rows: &mut Rows<'_>) -> R<Option<(i64, coffer_core::planner::Deduction)>> {
+    let Some(r) = rows.next().map_err(from_sql_err)? else {
+        return Ok(None);
+    };
+    let read = || -> rusqlite::Result<_> { Ok((r.get(0)?, deduction_row(r, 1)?)) };
+    read().map(Some).map_err(from_sql_err)
+}

@@ -270,6 +270,28 @@ fn the_file_mailer_writes_one_message_per_event_to_each_owner_address(engine: En
     assert_eq!((log.len(), log[0].state, log[0].delivery.channel), (1, DeliveryState::Delivered, Channel::Email));
 }
 
+/// An event more than a day old when the job first reads it is not mailed.
+fn an_event_read_more_than_a_day_late_is_not_mailed(engine: Engine) {
+    let w = world(engine);
+    let outbox = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let jobs = w.jobs().with_mailer(Arc::new(FileMailer::new(outbox.path())));
+    let a = w.account();
+    let user = NewUser {
+        login: "owner@acme.example".into(),
+        password_hash: "x".into(),
+        role: Role::Owner,
+        account_id: Some(a),
+        created_at: T0,
+    };
+    w.auth.insert_user(&user).unwrap_or_else(|e| panic!("{e}"));
+    w.credit(a, "bank-1");
+    w.clock.advance_ms(2 * 86_400_000);
+    w.credit(a, "bank-2");
+    w.run(&jobs, JobName::Email);
+    let log = w.app.notification_deliveries(a, Some("email"), 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(log.len(), 1, "only the fresh event is mailed");
+}
+
 macro_rules! engine_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { super::$name(super::Engine::Sqlite) } )* }
@@ -282,6 +304,7 @@ engine_tests!(
     a_webhook_that_keeps_failing_is_marked_failed_after_the_last_attempt,
     a_delivery_to_a_deleted_endpoint_is_given_up_at_once,
     the_file_mailer_writes_one_message_per_event_to_each_owner_address,
+    an_event_read_more_than_a_day_late_is_not_mailed,
 );
 
 /// A fake relay: answers each command with the scripted reply and records the DATA.

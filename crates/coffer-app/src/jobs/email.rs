@@ -4,7 +4,7 @@
 //! The message is plain text rendered here; the mailer only transports it.
 
 use coffer_core::event::{Event, EventKind};
-use coffer_core::time::Timestamp;
+use coffer_core::time::{Timestamp, MS_PER_DAY};
 use coffer_store::auth::Role;
 use coffer_store::webhooks::{Channel, Delivery};
 
@@ -14,8 +14,17 @@ use super::{Fence, JobReport, Jobs};
 use crate::error::AppResult;
 use crate::metrics::{self, Outbox};
 
+/// Events older than this when first read are not mailed: a day-late e-mail is noise
+/// (the feed has them), and a database upgraded to this version must not mail its
+/// whole history at once.
+pub const STALE_AFTER_MS: i64 = MS_PER_DAY;
+
 pub fn run(jobs: &Jobs, fence: &Fence<'_>) -> AppResult<JobReport> {
+    let oldest = Timestamp(fence.now().0.saturating_sub(STALE_AFTER_MS));
     let queued = queue_new_events(jobs, fence, Channel::Email, &|_, event| {
+        if event.event.occurred_at < oldest {
+            return Ok(Vec::new());
+        }
         Ok(owner_addresses(jobs, event)?.into_iter().map(|a| (None, a)).collect())
     })?;
     let Some(mailer) = jobs.mailer.clone() else {

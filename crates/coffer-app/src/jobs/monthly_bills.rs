@@ -10,7 +10,7 @@ use coffer_store::jobs::MonthlyBill;
 use coffer_store::records::AccountRecord;
 
 use super::{Fence, JobReport, Jobs};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::use_cases::statements::monthly_bill_csv;
 use crate::{tz, App};
 
@@ -66,12 +66,15 @@ fn freeze(jobs: &Jobs, account: &AccountRecord, month: YearMonth, now: Timestamp
         return Ok(false);
     }
     let lines = jobs.app.monthly_bill(id, &key)?;
-    let amount_minor = lines.iter().try_fold(0i64, |sum, l| sum.checked_add(l.amount_minor));
+    let amount_minor = lines
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.amount_minor))
+        .ok_or_else(|| AppError::new(ErrorCode::Internal, format!("the {key} bill of account {id} overflows")))?;
     let bill = MonthlyBill {
         account_id: id,
         month: key.clone(),
         charges: lines.iter().map(|l| i64::from(l.charges)).sum(),
-        amount_minor: amount_minor.unwrap_or(i64::MAX),
+        amount_minor,
         csv: monthly_bill_csv(&key, &lines, account.account.currency),
         created_at: now,
     };

@@ -56,52 +56,24 @@ fn expiring(jobs: &Jobs, account: &AccountRecord, now: Timestamp) -> AppResult<V
     let mut events = Vec::new();
     for v in vouchers.iter().map(|r| &r.voucher).filter(|v| v.balance_minor > 0) {
         if let Some(until) = soon(v.window.until) {
-            let key = format!("voucher_expiring:{}", v.id);
-            events.push(instrument_event(
-                id,
-                EventKind::VoucherExpiring,
-                now,
-                key,
-                v.id.to_string(),
-                until,
-                v.balance_minor,
-                currency,
-            ));
+            let event = NewEvent::new(id, EventKind::VoucherExpiring, now, format!("voucher_expiring:{}", v.id));
+            events.push(about(event, v.id.to_string(), until, EventMoney { minor: v.balance_minor, currency }));
         }
     }
     for c in cards.iter().map(|r| &r.card).filter(|c| c.balance_minor > 0) {
         if let Some(until) = soon(c.window.until) {
-            let key = format!("card_expiring:{}", c.id);
-            events.push(instrument_event(
-                id,
-                EventKind::CardExpiring,
-                now,
-                key,
-                c.id.to_string(),
-                until,
-                c.balance_minor,
-                currency,
-            ));
+            let event = NewEvent::new(id, EventKind::CardExpiring, now, format!("card_expiring:{}", c.id));
+            events.push(about(event, c.id.to_string(), until, EventMoney { minor: c.balance_minor, currency }));
         }
     }
     Ok(events)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn instrument_event(
-    account: AccountId,
-    kind: EventKind,
-    now: Timestamp,
-    dedup_key: String,
-    subject: String,
-    until: Timestamp,
-    balance_minor: i64,
-    currency: coffer_core::money::Currency,
-) -> NewEvent {
-    let mut event = NewEvent::new(account, kind, now, dedup_key);
+/// `event` about an instrument: which one, when it ends, what is left on it.
+fn about(mut event: NewEvent, subject: String, until: Timestamp, balance: EventMoney) -> NewEvent {
     event.subject_id = Some(subject);
     event.until = Some(until);
-    event.amount = Some(EventMoney { minor: balance_minor, currency });
+    event.amount = Some(balance);
     event
 }
 

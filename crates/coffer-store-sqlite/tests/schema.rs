@@ -12,6 +12,7 @@ const NOT_ACCOUNT_DATA: &[(&str, &str)] = &[
     ("app_user", "operators belong to no account; members carry billing_account_id"),
     ("api_token", "operator and metering tokens belong to no account; member tokens carry it"),
     ("web_session", "follows its user"),
+    ("login_attempt", "sign-in attempts per typed login, which need not exist, so no account"),
     ("saved_response", "keyed by a principal scope that embeds the account"),
     ("job_lease", "one row per background job, not per account"),
     ("job_run", "the log of background job runs"),

@@ -116,7 +116,7 @@ fn seed_accounts(c: &mut Client, accounts: u64) -> StoreResult<()> {
     c.execute(sql, &[&n]).map_err(map_err)?;
     let sql = "INSERT INTO ledger_account (billing_account_id, book, instrument_id, balance_minor) \
                SELECT billing_account_id, book, 0, 0 FROM billing_account, \
-               (VALUES ('revenue'), ('promotion')) AS b (book)";
+               (VALUES ('revenue'), ('cash')) AS b (book)";
     c.execute(sql, &[]).map_err(map_err)?;
     c.batch_execute("ANALYZE").map_err(map_err)
 }
@@ -158,8 +158,8 @@ fn write_charge(
     let tx_id: i64 = c.query_one(journal, &[&account, &s, &memo, &at, &hash]).map_err(map_err)?.get(0);
     let postings = i64::try_from(load.postings_per_charge.max(2)).unwrap_or(2);
     for p in 0..postings {
-        // Alternating books keep every entry balanced without sign constraints.
-        let (book, amount) = if p == 0 { ("revenue", 100 * (postings - 1)) } else { ("promotion", -100) };
+        // Revenue pays the customer's cash book: balanced, and the cash book only grows.
+        let (book, amount) = if p == 0 { ("revenue", -100 * (postings - 1)) } else { ("cash", 100) };
         c.execute(balance, &[&account, &book, &amount]).map_err(map_err)?;
         c.execute(posting, &[&tx_id, &p, &account, &book, &amount, &at]).map_err(map_err)?;
     }

@@ -51,7 +51,7 @@ fn seed_accounts(conn: &Connection, accounts: u64) -> StoreResult<()> {
                    VALUES ('raw', 'CNY', 'Asia/Shanghai', '', 0)";
         conn.execute(sql, []).map_err(map_err)?;
         let account = conn.last_insert_rowid();
-        for book in ["revenue", "promotion"] {
+        for book in ["revenue", "cash"] {
             let sql = "INSERT INTO ledger_account (billing_account_id, book, instrument_id, balance_minor) \
                        VALUES (?1, ?2, 0, 0)";
             conn.execute(sql, params![account, book]).map_err(map_err)?;
@@ -78,9 +78,10 @@ fn write_charge(c: &Connection, charge: u64, load: RawLoad, seq: &mut [i64]) -> 
     let tx_id = c.last_insert_rowid();
     let postings = load.postings_per_charge.max(2);
     for p in 0..postings {
-        // Alternating books keep every entry balanced without sign constraints.
-        let (book, amount) = if p == 0 { ("revenue", 100 * (postings - 1)) } else { ("promotion", 100) };
-        let amount = i64::try_from(amount).unwrap_or(0) * if p == 0 { 1 } else { -1 };
+        // Revenue pays the customer's cash book: balanced, and the cash book only grows,
+        // so its sign rule holds and statements (customer books) have lines to show.
+        let (book, amount) = if p == 0 { ("revenue", 100 * (postings - 1)) } else { ("cash", 100) };
+        let amount = i64::try_from(amount).unwrap_or(0) * if p == 0 { -1 } else { 1 };
         let sql = "UPDATE ledger_account SET balance_minor = balance_minor + ?3 \
                    WHERE billing_account_id = ?1 AND book = ?2 AND instrument_id = 0";
         exec(c, sql, params![account, book, amount])?;

@@ -7,6 +7,7 @@
 //! the `--db` file: SQLite runs use fresh files in `--dir`; PostgreSQL runs write
 //! into `--database-url`, which should be a throwaway database.
 
+mod big;
 mod http;
 mod measure;
 mod run;
@@ -75,6 +76,10 @@ pub struct BenchArgs {
     /// synchronous_commit on) instead of SQLite; it is stopped when the bench ends.
     #[arg(long)]
     pub pg_temp: bool,
+    /// Instead of a settlement run: write this many charges' rows (3 postings each)
+    /// by the raw path into DIR/big.db and time statement pages on it.
+    #[arg(long, value_name = "CHARGES")]
+    pub fill_raw: Option<u64>,
     /// Skip the raw-storage baseline.
     #[arg(long)]
     pub no_raw: bool,
@@ -92,6 +97,9 @@ pub enum Mode {
 }
 
 pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
+    if let Some(charges) = args.fill_raw {
+        return big::run(&args.dir, charges);
+    }
     let (store, auth_store, target) = open_store(global, &args)?;
     let clock = Arc::new(ManualClock::new(BENCH_NOW));
     let auth = Auth::new(auth_store, clock.clone());
@@ -153,13 +161,15 @@ pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
     );
 
     let t = Instant::now();
+    let cpu = measure::cpu_seconds().unwrap_or(0.0);
     let after = app.verify()?;
     let verify_s = t.elapsed().as_secs_f64();
+    let verify_cpu = measure::cpu_seconds().unwrap_or(0.0) - cpu;
     #[allow(clippy::cast_precision_loss)]
     let verify_rate = after.postings as f64 / verify_s;
     let _ = writeln!(
         report,
-        "verify: {} postings in {verify_s:.2} s = {verify_rate:.0} postings/s, clean: {}",
+        "verify: {} postings in {verify_s:.2} s ({verify_cpu:.2} s CPU) = {verify_rate:.0} postings/s, clean: {}",
         after.postings,
         after.is_clean()
     );

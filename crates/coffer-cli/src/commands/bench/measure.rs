@@ -32,6 +32,19 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time (user + system) this process has used so far, in seconds (Linux
+/// `/proc/self/stat`, clock ticks of 10 ms): on a loaded machine wall time
+/// overstates what a pass costs, CPU time does not.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 /// Size of a SQLite database with its WAL and shared-memory files.
 pub fn sqlite_bytes(db: &Path) -> u64 {
     ["", "-wal", "-shm"]

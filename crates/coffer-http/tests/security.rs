@@ -127,6 +127,9 @@ fn other_key() -> PrivateKey {
     PrivateKey::parse(demo::APP_PRIVATE_KEY_PEM).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A notification's form fields, in order.
+type Fields = Vec<(String, String)>;
+
 /// The fields of a trade notification as Alipay sends them (PROTOCOL A.5).
 fn fields(env: &Env, out_trade_no: &str, amount_minor: i64, status: &str) -> Vec<(String, String)> {
     let now = format_beijing(env.clock.now().0);
@@ -190,7 +193,7 @@ fn forged_tampered_and_unsigned_notifications_never_credit_and_each_refusal_is_l
     let no = env.order(a, 5_000);
     let other = env.order(a, 5_000);
     let genuine = |status: &str| fields(&env, &no, 5_000, status);
-    let mut forgeries: Vec<(&str, Vec<(String, String)>, &str)> = Vec::new();
+    let mut forgeries: Vec<(&str, Fields, &str)> = Vec::new();
     forgeries.push(("signed with another key", signed(genuine("TRADE_SUCCESS"), &other_key()), "signature"));
     let mut amount = signed(fields(&env, &no, 50, "TRADE_SUCCESS"), &alipay_key());
     set(&mut amount, "total_amount", "50.00");

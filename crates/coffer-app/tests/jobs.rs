@@ -126,6 +126,24 @@ fn the_sweeper_and_outbox_jobs_run_with_nothing_to_do(engine: Engine) {
     assert_eq!(run(&jobs, JobName::Arrears).items, 0);
 }
 
+/// The arrears job warns 3 days before the lock and locks after the grace period,
+/// each once, on the injected clock.
+fn the_arrears_job_warns_then_locks_once(engine: Engine) {
+    let t = spawn_app(engine);
+    let jobs = jobs_of(&t);
+    let a = t.account("CNY");
+    t.bind(a, "ws1");
+    t.settle("ws1", "b1", "payg", 500).unwrap_or_else(|e| panic!("{e}"));
+    t.days(11);
+    assert_eq!(run(&jobs, JobName::Arrears).items, 1, "warned");
+    assert_eq!(run(&jobs, JobName::Arrears).items, 0);
+    t.days(3);
+    assert_eq!(run(&jobs, JobName::Arrears).items, 1, "locked");
+    assert_eq!(run(&jobs, JobName::Arrears).items, 0);
+    let found = kinds(&t, a);
+    assert_eq!(found, vec!["arrears_started", "grace_started", "lock_in_3_days", "workspace_locked"]);
+}
+
 /// Two servers on one database: the first takes the lease, the second is skipped
 /// until the lease lapses (the first one stopped), then takes over.
 fn two_runners_contend_and_only_one_runs_a_job_in_a_period(engine: Engine) {
@@ -233,6 +251,7 @@ engine_tests!(
     the_notifications_job_emits_expiring_and_runway_events_once,
     an_account_with_a_long_runway_gets_no_runway_event,
     the_sweeper_and_outbox_jobs_run_with_nothing_to_do,
+    the_arrears_job_warns_then_locks_once,
     two_runners_contend_and_only_one_runs_a_job_in_a_period,
     a_stale_lease_holders_run_is_refused,
     a_run_by_hand_gives_the_lease_back,

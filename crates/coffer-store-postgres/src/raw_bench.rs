@@ -76,7 +76,7 @@ struct Statements([Statement; 6]);
 
 const SQL: [&str; 6] = [
     "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
-     VALUES ($1, $2, 'charge', $3, $4, $5, $5) RETURNING journal_tx_id",
+     VALUES ($1, $2, 'charge_settled', $3, $4, $5, $5) RETURNING journal_tx_id",
     "UPDATE ledger_account SET balance_minor = balance_minor + $3 \
      WHERE billing_account_id = $1 AND book = $2 AND instrument_id = 0",
     "INSERT INTO posting (journal_tx_id, posting_idx, billing_account_id, book, instrument_id, \

@@ -73,7 +73,7 @@ fn write_charge(c: &Connection, charge: u64, load: RawLoad, seq: &mut [i64]) -> 
     let s = seq[idx];
     let hash = format!("{charge:064x}");
     let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
-               VALUES (?1, ?2, 'charge', ?3, ?4, ?5, ?5)";
+               VALUES (?1, ?2, 'charge_settled', ?3, ?4, ?5, ?5)";
     exec(c, sql, params![account, s, format!("payg bill b{charge} of workspace w{account}"), charge, hash])?;
     let tx_id = c.last_insert_rowid();
     let postings = load.postings_per_charge.max(2);
@@ -109,4 +109,11 @@ fn write_charge(c: &Connection, charge: u64, load: RawLoad, seq: &mut [i64]) -> 
 pub fn checkpoint(path: &Path) -> StoreResult<()> {
     let conn = crate::connect(path)?;
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").map_err(map_err)
+}
+
+/// How many postings the database at `path` holds.
+pub fn postings(path: &Path) -> StoreResult<u64> {
+    let conn = crate::connect(path)?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM posting", [], |r| r.get(0)).map_err(map_err)?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -193,6 +193,7 @@ fn coffer_serve_runs_the_jobs_delivers_a_signed_webhook_and_metrics_count_the_ru
     let webhooks = jobs.as_array().and_then(|a| a.iter().find(|j| j["job"] == "webhooks")).cloned();
     let webhooks = webhooks.unwrap_or_else(|| panic!("{jobs}"));
     assert!(webhooks["lease"]["holder"].as_str().is_some_and(|h| h.starts_with("serve@")), "{webhooks}");
+    assert_eq!(webhooks["lease"]["held"].as_bool(), Some(true), "{webhooks}");
     // The last run may still be in progress; earlier ones succeeded.
     let outcome = webhooks["last_run"]["outcome"].as_str();
     assert!(matches!(outcome, Some("succeeded" | "running")), "{webhooks}");

@@ -71,11 +71,12 @@ pub fn jobs(ctx: &Ctx, app: coffer_app::App) -> Jobs {
         .with_mailer(mailer(&ctx.config))
 }
 
-fn lease_json(l: Option<&Lease>) -> Value {
-    l.map_or(
-        Value::Null,
-        |l| json!({"holder": l.holder, "generation": l.generation, "expires_at": ts_json(l.expires_at)}),
-    )
+/// The job's lease; `held` is false once it lapsed or was given back.
+fn lease_json(l: Option<&Lease>, now: coffer_core::time::Timestamp) -> Value {
+    l.map_or(Value::Null, |l| {
+        json!({"holder": l.holder, "generation": l.generation, "expires_at": ts_json(l.expires_at),
+            "held": l.expires_at > now})
+    })
 }
 
 fn run_json(r: &JobRun) -> Value {
@@ -86,6 +87,7 @@ fn run_json(r: &JobRun) -> Value {
 
 fn list(ctx: &Ctx) -> CliResult<Out> {
     let leases = ctx.app.job_leases()?;
+    let now = ctx.app.now();
     let settings = settings(&ctx.config);
     let mut rows = Vec::new();
     let mut text =
@@ -96,7 +98,11 @@ fn list(ctx: &Ctx) -> CliResult<Out> {
         let last = ctx.app.job_runs(Some(job.as_str()), 1)?.into_iter().next();
         let outcome = last.as_ref().map_or("never", |r| r.outcome.as_str());
         let items = last.as_ref().map_or(String::new(), |r| r.items.to_string());
-        let holder = lease.map_or("-".to_owned(), |l| format!("{} (gen {})", l.holder, l.generation));
+        let holder = match lease {
+            Some(l) if l.expires_at > now => format!("{} (gen {})", l.holder, l.generation),
+            Some(l) => format!("free (last {})", l.holder),
+            None => "free".to_owned(),
+        };
         text.push_str(&format!(
             "{:<17} {:<8} {:>7}s  {:<10} {:<6} {holder}\n",
             job.as_str(),
@@ -107,7 +113,7 @@ fn list(ctx: &Ctx) -> CliResult<Out> {
         ));
         rows.push(
             json!({"job": job.as_str(), "enabled": schedule.enabled, "period_seconds": schedule.period_ms / 1_000,
-            "lease": lease_json(lease), "last_run": last.as_ref().map(run_json)}),
+            "lease": lease_json(lease, now), "last_run": last.as_ref().map(run_json)}),
         );
     }
     Ok(Out::new(Value::Array(rows), text))

@@ -134,7 +134,9 @@ fn check_tx(tx: &JournalTxRecord, chain: &mut Chain, postings: &mut Vec<Posting>
     for p in &tx.postings {
         let balance = chain.balances.get(&(p.posting.book, p.posting.instrument_id)).copied().unwrap_or(0);
         if !p.posting.book.allows_balance(balance) {
-            report.problems.push(problem(format!("{} balance {balance} breaks its sign rule", p.posting.book.as_str())));
+            report
+                .problems
+                .push(problem(format!("{} balance {balance} breaks its sign rule", p.posting.book.as_str())));
         }
     }
     chain.seq = tx.seq;

@@ -23,7 +23,8 @@ const DEDUCTIONS: &str = "SELECT charge_id, class, instrument_id, amount_minor \
 
 /// Every journal transaction with its postings, in id order.
 pub(crate) fn journal(c: &Connection, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
-    let mut txs = c.prepare_cached(&format!("SELECT {TX_COLUMNS} FROM journal_tx ORDER BY journal_tx_id"))
+    let mut txs = c
+        .prepare_cached(&format!("SELECT {TX_COLUMNS} FROM journal_tx ORDER BY journal_tx_id"))
         .map_err(crate::map_err)?;
     let mut postings = c.prepare_cached(POSTINGS).map_err(crate::map_err)?;
     let mut tx_rows = txs.query([]).map_err(from_sql_err)?;

@@ -26,8 +26,8 @@ use coffer_app::group_commit::GroupConfig;
 use coffer_app::{App, AppConfig};
 use coffer_core::ids::AccountId;
 use coffer_core::time::Timestamp;
-use coffer_store::records::PageQuery;
 use coffer_store::auth::AuthStore;
+use coffer_store::records::PageQuery;
 use coffer_store::Store;
 use coffer_store_sqlite::raw_bench::{self, RawLoad};
 use serde_json::json;
@@ -213,7 +213,10 @@ pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
 enum Target {
     Sqlite(PathBuf),
     /// The URL, and the throwaway database that must outlive the run (`--pg-temp`).
-    Postgres { url: String, _temp: Option<coffer_store_postgres::testing::TestDb> },
+    Postgres {
+        url: String,
+        _temp: Option<coffer_store_postgres::testing::TestDb>,
+    },
 }
 
 type Opened = (Arc<dyn Store>, Arc<dyn AuthStore>, Target);

@@ -46,10 +46,14 @@ pub fn run(dir: &Path, charges: u64) -> CliResult<Out> {
     let app = App::new(Arc::new(store), AppConfig::with_code_key(vec![7; 32]), Arc::new(ManualClock::new(BENCH_NOW)));
     let lat = Latencies::new(page_samples(&app)?);
     let mut report = String::new();
-    let _ = writeln!(report, "raw fill: {charges} charges (0: reused), {postings} postings over {ACCOUNTS} accounts in {fill_s:.1} s");
+    let _ = writeln!(
+        report,
+        "raw fill: {charges} charges (0: reused), {postings} postings over {ACCOUNTS} accounts in {fill_s:.1} s"
+    );
     #[allow(clippy::cast_precision_loss)]
     let per = bytes as f64 / postings.max(1) as f64;
-    let _ = writeln!(report, "disk: {bytes} bytes = {per:.0} bytes/posting (raw rows: no memo variety, no deductions mix)");
+    let _ =
+        writeln!(report, "disk: {bytes} bytes = {per:.0} bytes/posting (raw rows: no memo variety, no deductions mix)");
     let _ = writeln!(
         report,
         "statement pages of 100 ({SAMPLED_ACCOUNTS} accounts x {PAGES_EACH} consecutive pages): p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",

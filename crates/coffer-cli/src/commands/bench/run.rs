@@ -48,9 +48,8 @@ pub fn run<'a>(plan: &Plan, make: &(dyn Fn() -> Settle<'a> + Sync)) -> Outcome {
     let refused = Mutex::new(BTreeMap::new());
     let started = Instant::now();
     let latencies: Vec<u32> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..plan.concurrency.max(1))
-            .map(|_| s.spawn(|| caller(make(), plan, &next, &refused, started)))
-            .collect();
+        let workers: Vec<_> =
+            (0..plan.concurrency.max(1)).map(|_| s.spawn(|| caller(make(), plan, &next, &refused, started))).collect();
         workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
     });
     let elapsed = started.elapsed();

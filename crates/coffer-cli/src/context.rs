@@ -87,6 +87,21 @@ pub fn config_error(errors: &[config::ConfigError]) -> CliError {
     }
 }
 
+/// A relative e-mail directory is read from the SQLite file's folder, so the demo's
+/// messages land next to its database, and tests on temporary files write nothing into
+/// the directory they happen to run in. With PostgreSQL it stays relative to the
+/// working directory.
+fn mail_beside_database(mut config: Config, db: &Database) -> Config {
+    if let (config::EmailSender::File { dir }, Database::Sqlite(path)) = (&mut config.email.sender, db) {
+        if dir.is_relative() {
+            if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                *dir = folder.join(&*dir);
+            }
+        }
+    }
+    config
+}
+
 pub fn open(global: &Global) -> CliResult<Ctx> {
     let config = load_config(global)?;
     let clock: Arc<dyn Clock> = match &global.now {
@@ -94,6 +109,7 @@ pub fn open(global: &Global) -> CliResult<Ctx> {
         None => Arc::new(SystemClock),
     };
     let db = Database::from_global(global, &config);
+    let config = mail_beside_database(config, &db);
     // A key given in the environment is checked before the database is touched.
     let env_key = env_code_key()?;
     let (store, auth_store, key): (Arc<dyn Store>, Arc<dyn AuthStore>, Vec<u8>) = match &db {

@@ -86,7 +86,8 @@ pub async fn show(
 }
 
 #[utoipa::path(post, path = "/v1/accounts/{account_id}/charges/{charge_id}/reverse", tag = "charges",
-    params(("account_id" = i64, Path), ("charge_id" = i64, Path)), request_body = ReasonRequest,
+    params(("account_id" = i64, Path), ("charge_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = ReasonRequest,
     responses((status = 200, body = ChargeResponse), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn reverse(
     State(s): State<AppState>,

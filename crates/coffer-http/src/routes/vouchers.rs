@@ -69,7 +69,7 @@ pub async fn issue(
 }
 
 #[utoipa::path(post, path = "/v1/accounts/{account_id}/vouchers/activate", tag = "vouchers",
-    params(("account_id" = i64, Path)), request_body = ActivateCodeRequest,
+    params(("account_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ActivateCodeRequest,
     responses((status = 201, body = VoucherResponse), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn activate(
     State(s): State<AppState>,

@@ -119,6 +119,9 @@ pub struct App {
     pub group: Option<Arc<group_commit::GroupCommitter>>,
 }
 
+/// How many times a write transaction the store found busy is run again.
+const BUSY_RETRIES: u32 = 5;
+
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn clock::Clock>) -> App {
         App { store, config: Arc::new(config), clock, group: None }
@@ -137,7 +140,26 @@ impl App {
     }
 
     /// Runs `f` in one write transaction and commits it if `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
+    ///
+    /// A transaction the store gave up on as busy (PostgreSQL's deadlock or
+    /// serialization failure, a lock wait that timed out) was rolled back whole, so
+    /// `f` runs again in a fresh one, a few times with a growing pause, before
+    /// `store_busy` reaches the caller. `f` reads everything it decides on inside the
+    /// transaction, so a rerun decides afresh.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
+        let mut attempt = 0u32;
+        loop {
+            match self.write_once(&mut f) {
+                Err(e) if e.code == ErrorCode::StoreBusy && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt) * 5));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn write_once<T>(&self, f: &mut impl FnMut(&mut dyn coffer_store::WriteTx) -> AppResult<T>) -> AppResult<T> {
         let mut tx = self.store.begin_write()?;
         let value = f(tx.as_mut())?;
         tx.commit()?;

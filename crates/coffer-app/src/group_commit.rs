@@ -204,8 +204,9 @@ fn gather(requests: &Receiver<Job>, pending: &mut VecDeque<Job>, config: GroupCo
 
 /// What became of one charge inside the batch transaction.
 enum Unit {
-    /// Settled or refused; a refusal left nothing behind.
-    Done(AppResult<ChargeSettled>),
+    /// Settled or refused; a refusal left nothing behind. Boxed: a settlement is
+    /// large and the other variants are small.
+    Done(Box<AppResult<ChargeSettled>>),
     /// Refused with `StoreBusy`: worth another try in a fresh transaction.
     Busy(AppError),
     /// The transaction itself is unusable (a savepoint could not be taken or undone).
@@ -224,7 +225,7 @@ fn settle_one(tx: &mut dyn WriteTx, app: &App, job: &Job, now: coffer_core::time
     match (result, end) {
         (_, Err(e)) => Unit::Broken(e.into()),
         (Err(e), Ok(())) if e.code == ErrorCode::StoreBusy => Unit::Busy(e),
-        (result, Ok(())) => Unit::Done(result),
+        (result, Ok(())) => Unit::Done(Box::new(result)),
     }
 }
 
@@ -241,7 +242,7 @@ fn settle_batch(app: &App, jobs: Vec<Job>) -> Vec<Job> {
     let mut deferred = Vec::new();
     while let Some(job) = jobs.next() {
         match settle_one(tx.as_mut(), app, &job, now) {
-            Unit::Done(result) => settled.push((job, result)),
+            Unit::Done(result) => settled.push((job, *result)),
             Unit::Busy(e) => {
                 deferred = retry_or_answer(std::iter::once(job).chain(jobs.by_ref()).collect(), e);
                 break;

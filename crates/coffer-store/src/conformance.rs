@@ -540,6 +540,7 @@ macro_rules! conformance_tests {
             a_monthly_bill_is_frozen_once,
             webhook_endpoints_belong_to_their_account,
             a_delivery_is_queued_once_and_records_every_attempt,
+            the_journal_scan_yields_every_transaction_in_sequence_order_per_account,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {
@@ -576,4 +577,28 @@ pub fn a_rolled_back_savepoint_undoes_only_its_own_writes(store: &dyn Store) {
     assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 125);
     assert_eq!(ok(r.account(id)).map(|a| a.journal_seq), Some(2));
     assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 2);
+}
+
+/// `verify` reads the journal through one scan: it must hand over every transaction
+/// with its postings, each account's in sequence order, exactly as the per-account
+/// reads see them.
+pub fn the_journal_scan_yields_every_transaction_in_sequence_order_per_account(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let (a, b) = (new_account(tx.as_mut()), new_account(tx.as_mut()));
+    for (n, account) in [a, b, a, b, a].into_iter().enumerate() {
+        let minor = i64::try_from(n).unwrap_or(0) + 1;
+        ok(append(tx.as_mut(), account, credit(minor), minor));
+    }
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    let mut scanned: Vec<JournalTxRecord> = Vec::new();
+    ok(r.scan_journal(&mut |t| {
+        scanned.push(t.clone());
+        Ok(())
+    }));
+    for account in [a, b] {
+        let mine: Vec<_> = scanned.iter().filter(|t| t.account_id == account).cloned().collect();
+        assert_eq!(mine, ok(r.journal_of(account, 0, 100)), "account {account}");
+    }
+    assert_eq!(scanned.len(), 5);
 }

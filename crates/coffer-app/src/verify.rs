@@ -18,9 +18,9 @@ use coffer_core::time::{Timestamp, WindowPosition};
 use coffer_core::voucher::{Voucher, VoucherKind};
 use coffer_store::records::{AccountRecord, ChargeRecord, JournalTxRecord, GENESIS_HASH};
 use coffer_store::Reads;
+use sha2::{Digest, Sha256};
 
 use crate::error::AppResult;
-use crate::journal::entry_hash;
 use crate::App;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,12 +45,38 @@ struct Chain {
     seq: i64,
     head: String,
     balances: Balances,
+    /// The hash input of the current transaction, reused so hashing allocates nothing.
+    scratch: Vec<u8>,
 }
 
 impl Chain {
     fn new() -> Chain {
-        Chain { seq: 0, head: GENESIS_HASH.to_owned(), balances: Balances::new() }
+        Chain { seq: 0, head: GENESIS_HASH.to_owned(), balances: Balances::new(), scratch: Vec::new() }
     }
+}
+
+/// Whether `tx.hash` is [`entry_hash`] of its content. The same canonical text is
+/// written into a reused buffer and the digest compared in hex on the stack: at
+/// millions of transactions the `format!` calls of `entry_hash` would dominate.
+/// A test keeps the two in step.
+fn hash_matches(tx: &JournalTxRecord, postings: &[Posting], buf: &mut Vec<u8>) -> bool {
+    use std::io::Write as _;
+    buf.clear();
+    buf.extend_from_slice(b"coffer-journal-v1\n");
+    buf.extend_from_slice(tx.prev_hash.as_bytes());
+    let kind = tx.kind.as_str();
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "\n{}\n{}\n{kind}\n{}\n{}:", tx.account_id.0, tx.seq, tx.at.0, tx.memo.len());
+    buf.extend_from_slice(tx.memo.as_bytes());
+    for p in postings {
+        let _ = write!(buf, "\n{}:{}:{}", p.book.as_str(), p.instrument_id, p.amount_minor);
+    }
+    let digest = Sha256::digest(&buf[..]);
+    let mut hex = [0_u8; 64];
+    if hex::encode_to_slice(digest, &mut hex).is_err() {
+        return false;
+    }
+    hex[..] == *tx.hash.as_bytes()
 }
 
 /// The instruments deductions may name, loaded once.
@@ -111,8 +137,7 @@ fn check_tx(tx: &JournalTxRecord, chain: &mut Chain, postings: &mut Vec<Posting>
     }
     postings.clear();
     postings.extend(tx.postings.iter().map(|p| p.posting));
-    let expected = entry_hash(&tx.prev_hash, id.0, tx.seq, tx.kind.as_str(), tx.at, &tx.memo, postings);
-    if expected != tx.hash {
+    if !hash_matches(tx, postings, &mut chain.scratch) {
         report.problems.push(problem("hash does not match its content (tampered?)".into()));
     }
     if !sums_to_zero(postings) {
@@ -245,5 +270,32 @@ fn instrument_was_valid(
         Source::Cash => class == InstrumentClass::Cash,
         Source::Arrears => class == InstrumentClass::Arrears,
         Source::CloudAccount => class == InstrumentClass::CloudAccount,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::entry_hash;
+
+    #[test]
+    fn the_streaming_hash_check_agrees_with_the_journal_hash() {
+        let postings = vec![Posting::new(Book::FundingBank, 0, -1_234), Posting::new(Book::Voucher, 7, 1_234)];
+        let mut tx = JournalTxRecord {
+            id: JournalTxId(3),
+            account_id: AccountId(42),
+            seq: 9,
+            kind: EntryKind::CashCredit,
+            memo: "bank transfer ÄÖ 12".into(),
+            at: Timestamp(1_795_658_400_000),
+            prev_hash: GENESIS_HASH.to_owned(),
+            hash: String::new(),
+            postings: Vec::new(),
+        };
+        tx.hash = entry_hash(&tx.prev_hash, 42, 9, tx.kind.as_str(), tx.at, &tx.memo, &postings);
+        let mut buf = Vec::new();
+        assert!(hash_matches(&tx, &postings, &mut buf));
+        tx.memo.push('!');
+        assert!(!hash_matches(&tx, &postings, &mut buf));
     }
 }

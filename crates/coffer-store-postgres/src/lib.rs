@@ -34,9 +34,9 @@ pub mod raw_bench;
 mod reads;
 mod rows;
 mod savepoints;
-mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 mod writes;
 
 use std::str::FromStr;

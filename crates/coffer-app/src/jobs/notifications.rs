@@ -84,16 +84,15 @@ fn runway_low(jobs: &Jobs, account: &AccountRecord, now: Timestamp) -> AppResult
     let since = Timestamp(now.0.saturating_sub(window.saturating_mul(MS_PER_DAY)));
     // The window's end is exclusive; a charge settled at this very instant counts.
     let spent = spent_since(&jobs.app, id, since, Timestamp(now.0.saturating_add(1)))?;
-    let daily = spent / window;
-    if daily <= 0 {
+    if spent <= 0 {
         return Ok(None);
     }
     let o = jobs.app.account_overview(id)?;
-    let spendable = o.cash_minor.saturating_add(o.voucher_balance_minor).saturating_add(o.card_balance_minor);
-    let days = spendable / daily;
-    if days >= jobs.settings.runway_days {
-        return Ok(None);
-    }
+    let spendable = o.spendable_minor();
+    let days = match o.runway(spent, window).days {
+        Some(days) if days < jobs.settings.runway_days => days,
+        _ => return Ok(None),
+    };
     let month = tz::month_of(now, &tz::zone(&account.account.time_zone)?);
     let mut event = NewEvent::new(id, EventKind::RunwayLow, now, format!("runway_low:{month}"));
     event.amount = Some(EventMoney { minor: spendable.max(0), currency: account.account.currency });

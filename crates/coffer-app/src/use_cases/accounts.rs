@@ -39,6 +39,27 @@ impl AccountOverview {
             self.card_balance_minor
         }
     }
+
+    /// Cash, vouchers and cards: what can still pay a bill.
+    pub fn spendable_minor(&self) -> i64 {
+        self.cash_minor.saturating_add(self.voucher_balance_minor).saturating_add(self.card_balance_minor)
+    }
+
+    /// How long the spendable balance lasts at the average daily spend of a window
+    /// of `window_days` in which `consumed_minor` was spent. Vouchers pay only some
+    /// categories, so this is an estimate; with no spend there is no end in sight.
+    pub fn runway(&self, consumed_minor: i64, window_days: i64) -> Runway {
+        let daily_minor = consumed_minor / window_days.max(1);
+        let days = (daily_minor > 0).then(|| self.spendable_minor() / daily_minor);
+        Runway { daily_minor, days }
+    }
+}
+
+/// See [`AccountOverview::runway`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Runway {
+    pub daily_minor: i64,
+    pub days: Option<i64>,
 }
 
 impl App {

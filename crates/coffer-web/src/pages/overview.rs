@@ -82,11 +82,9 @@ fn consumed_since(app: &App, account: coffer_core::ids::AccountId, since: &str) 
 /// Days the spendable balance lasts at the recent daily average. Vouchers pay
 /// only pay-as-you-go usage, so this is an estimate, and says so.
 fn runway(o: &AccountOverview, consumed: i64) -> Value {
-    let c = o.account.account.currency;
-    let daily = consumed / RUNWAY_DAYS;
-    let spendable = o.cash_minor + o.voucher_balance_minor + o.card_balance_minor;
-    let days = (daily > 0).then(|| spendable / daily);
-    context! { days, daily => money(daily, c), window => RUNWAY_DAYS }
+    let runway = o.runway(consumed, RUNWAY_DAYS);
+    let daily = money(runway.daily_minor, o.account.account.currency);
+    context! { days => runway.days, daily, window => RUNWAY_DAYS }
 }
 
 pub fn settlement_text(s: &Settlement) -> String {
@@ -98,8 +96,6 @@ pub fn settlement_text(s: &Settlement) -> String {
     }
 }
 
-/// DOMAIN §9's states, as far as the wallet knows them: billing-center workspaces
-/// of an account in arrears are in their grace period (then locked).
 /// A workspace with its arrears state (DOMAIN §9) as the platform enforces it.
 pub fn workspace_view(w: &Workspace, s: &WorkspaceState, zone: &jiff::tz::TimeZone) -> Value {
     let note = match (s.locked_at, s.grace_until) {

@@ -211,7 +211,7 @@ impl Store for PostgresStore {
 
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
         let conn = self.begin("BEGIN ISOLATION LEVEL READ COMMITTED")?;
-        Ok(Box::new(PostgresWriteTx { store: self, conn: Some(conn), aborted: false }))
+        Ok(Box::new(PostgresWriteTx { store: self, conn: Some(conn), aborted: false, unit_open: false }))
     }
 
     fn pool_status(&self) -> Option<coffer_store::PoolStatus> {
@@ -272,6 +272,10 @@ pub(crate) struct PostgresWriteTx<'a> {
     store: &'a PostgresStore,
     conn: Option<Conn>,
     aborted: bool,
+    /// Whether a unit-of-work savepoint ([`coffer_store::WriteTx::savepoint`]) is
+    /// open. Inside one a failed write is undone with the whole unit, so writes skip
+    /// their own savepoint and the two round trips it costs.
+    pub(crate) unit_open: bool,
 }
 
 impl PostgresWriteTx<'_> {
@@ -298,7 +302,12 @@ impl PostgresWriteTx<'_> {
 
     /// Runs a write inside a savepoint. If it fails, the savepoint is rolled back
     /// and the transaction stays usable, as a failed statement leaves SQLite's.
+    /// Inside an open unit the write runs bare: a failure marks the transaction
+    /// aborted until the caller undoes the unit, as the port's contract requires.
     pub(crate) fn guarded<T>(&mut self, f: impl FnOnce(&mut Conn) -> StoreResult<T>) -> StoreResult<T> {
+        if self.unit_open {
+            return self.read(f);
+        }
         self.usable()?;
         let Some(conn) = self.conn.as_mut() else { unreachable!("the connection is taken only on commit or drop") };
         if let Err(e) = conn.client.batch_execute("SAVEPOINT coffer_write") {

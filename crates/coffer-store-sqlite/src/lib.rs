@@ -94,12 +94,16 @@ pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(map_err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
     // A charge runs a few dozen distinct statements; rusqlite's default cache of 16
-    // would evict and re-parse them on every charge.
+    // would evict and re-parse them on every charge. `temp_store = MEMORY` keeps the
+    // statement sub-journal (the pages a savepoint may have to restore) in memory:
+    // on disk it cost a pwrite per page per savepoint, a quarter of a group-commit
+    // writer's time. It is scratch space; durability comes from the WAL.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(map_err)?;
     Ok(conn)
@@ -169,7 +173,7 @@ impl Store for SqliteStore {
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
         let conn = lock(&self.writer);
         conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
-        Ok(Box::new(SqliteWriteTx { conn, open: true }))
+        Ok(Box::new(SqliteWriteTx { conn, open: true, unit_open: false }))
     }
 
     fn engine(&self) -> &'static str {
@@ -215,6 +219,9 @@ impl ReadView<'_> {
 pub(crate) struct SqliteWriteTx<'a> {
     conn: MutexGuard<'a, Connection>,
     open: bool,
+    /// Whether a unit-of-work savepoint ([`WriteTx::savepoint`]) is open. Inside one,
+    /// a failed write is undone with the whole unit, so writes skip their own savepoint.
+    pub(crate) unit_open: bool,
 }
 
 impl SqliteWriteTx<'_> {

@@ -131,11 +131,11 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn append_journal(&mut self, new: &NewJournalTx) -> R<JournalTxId> {
-        savepoint(self.conn(), |c| append_journal(c, new))
+        self.atomically(|c| append_journal(c, new))
     }
 
     fn insert_charge(&mut self, new: &NewCharge) -> R<ChargeId> {
-        savepoint(self.conn(), |c| insert_charge(c, new))
+        self.atomically(|c| insert_charge(c, new))
     }
 
     fn mark_charge_reversed(&mut self, account: AccountId, id: ChargeId, rev: &ChargeReversal) -> R<()> {
@@ -254,9 +254,20 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 }
 
-/// Runs a multi-statement write inside a savepoint, so a refused write leaves
-/// nothing behind in the caller's transaction (SQLite keeps the earlier statements
-/// of a failed sequence otherwise).
+impl SqliteWriteTx<'_> {
+    /// Runs a multi-statement write so that a refused write leaves nothing behind in
+    /// the caller's transaction (SQLite keeps the earlier statements of a failed
+    /// sequence otherwise): in a savepoint of its own, or, inside an open unit of
+    /// work, relying on the caller to undo the unit.
+    fn atomically<T>(&mut self, f: impl FnOnce(&Connection) -> R<T>) -> R<T> {
+        match self.unit_open {
+            true => f(self.conn()),
+            false => savepoint(self.conn(), f),
+        }
+    }
+}
+
+/// Runs `f` inside the per-write savepoint.
 fn savepoint<T>(c: &Connection, f: impl FnOnce(&Connection) -> R<T>) -> R<T> {
     crate::run_cached(c, "SAVEPOINT coffer_write")?;
     match f(c) {

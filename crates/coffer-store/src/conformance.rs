@@ -555,7 +555,8 @@ macro_rules! conformance_tests {
 }
 
 /// A group commit runs many units of work in one transaction: a unit rolled back to
-/// its savepoint leaves nothing, and the units around it still commit.
+/// its savepoint leaves nothing, not even half of a failed multi-statement write,
+/// and the units around it still commit.
 pub fn a_rolled_back_savepoint_undoes_only_its_own_writes(store: &dyn Store) {
     let mut tx = ok(store.begin_write());
     let id = new_account(tx.as_mut());
@@ -575,6 +576,9 @@ pub fn a_rolled_back_savepoint_undoes_only_its_own_writes(store: &dyn Store) {
     ok(tx.commit());
     let mut r = ok(store.read());
     assert_eq!(ok(r.book_balance(id, Book::Cash, 0)), 125);
+    // Inside a unit a write takes no savepoint of its own, so the refused append's
+    // first posting (Revenue +500) is undone only by the unit's rollback.
+    assert_eq!(ok(r.book_balance(id, Book::Revenue, 0)), 0, "the refused append left a posting behind");
     assert_eq!(ok(r.account(id)).map(|a| a.journal_seq), Some(2));
     assert_eq!(ok(r.journal_of(id, 0, 10)).len(), 2);
 }

@@ -226,7 +226,9 @@ pub trait WriteTx: Reads + events::EventWrites + arrears::ArrearsWrites {
     /// Marks the point [`WriteTx::rollback_to_savepoint`] returns to, so one unit of
     /// work among several in this transaction (a charge in a group commit) can be
     /// undone alone. Not nested: each savepoint is released or rolled back before the
-    /// next is taken.
+    /// next is taken. While it is open a failed write may leave part of itself
+    /// behind (engines skip their per-write atomicity there), so after any error the
+    /// caller must call [`WriteTx::rollback_to_savepoint`] or drop the transaction.
     fn savepoint(&mut self) -> StoreResult<()>;
     /// Keeps everything written since [`WriteTx::savepoint`].
     fn release_savepoint(&mut self) -> StoreResult<()>;

@@ -156,7 +156,7 @@ pub fn settle_charge_in_tx(
     // concurrent posts of one bill serialize on the account and the second sees
     // the first (engines without a global write lock need this order). The
     // workspace is read again under the lock, as its settlement may have changed.
-    let (mut account, workspace) = super::workspaces::lock_workspace(tx, &parsed.workspace.id)?;
+    let (mut account, workspace) = super::workspaces::lock_seen_workspace(tx, &parsed.workspace)?;
     parsed.workspace = workspace;
     if let Some(existing) = tx.charge_by_bill(&parsed.workspace.id, &parsed.bill_id)? {
         if existing.charge.fingerprint != parsed.fingerprint {

@@ -117,6 +117,16 @@ pub fn lock_workspace(
     id: &coffer_core::ids::WorkspaceId,
 ) -> AppResult<(coffer_store::records::AccountRecord, Workspace)> {
     let before = tx.workspace(id)?.ok_or_else(|| not_found(id.as_str()))?;
+    lock_seen_workspace(tx, &before)
+}
+
+/// [`lock_workspace`] for a caller that has just read the workspace (`before`), which
+/// saves reading it a third time on the charge path.
+pub fn lock_seen_workspace(
+    tx: &mut dyn WriteTx,
+    before: &Workspace,
+) -> AppResult<(coffer_store::records::AccountRecord, Workspace)> {
+    let id = &before.id;
     let account = input::lock_account(tx, before.account_id)?;
     let after = tx.workspace(id)?.ok_or_else(|| not_found(id.as_str()))?;
     if after.account_id != before.account_id {

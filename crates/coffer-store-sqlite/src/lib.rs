@@ -51,7 +51,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// settlement path touches index pages all over the ledger, and with 10,000
 /// accounts the default made the writer re-read them from the OS on every batch.
 /// Readers keep the default, as they are many and short-lived.
-const WRITER_CACHE: &str = "PRAGMA cache_size = -65536;";
+pub(crate) const WRITER_CACHE: &str = "PRAGMA cache_size = -65536;";
 
 /// Reader connections kept open for reuse; more are opened on demand.
 const READERS_KEPT: usize = 4;

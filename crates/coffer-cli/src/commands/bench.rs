@@ -126,6 +126,9 @@ pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
         seed: args.seed,
         rate: args.rate,
     };
+    // CPU time next to wall time: on a shared disk the wall clock swings by a third
+    // between identical runs, the work a charge costs does not.
+    let charge_cpu_start = measure::cpu_seconds().unwrap_or(0.0);
     let outcome = match args.mode {
         Mode::InProcess => run::run(&plan, &|| run::in_process(&runner)),
         Mode::Http => {
@@ -137,6 +140,7 @@ pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
     };
     let batches = runner.group.as_ref().map(|g| g.batches());
     drop(runner);
+    let charge_cpu_s = measure::cpu_seconds().unwrap_or(0.0) - charge_cpu_start;
     let lat = Latencies::new(outcome.latencies_us);
     let secs = outcome.elapsed.as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
@@ -148,6 +152,12 @@ pub fn run(global: &Global, args: BenchArgs) -> CliResult<Out> {
         outcome.settled,
         outcome.refused,
         batches.map(|b| format!(", {b} batches")).unwrap_or_default()
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let cpu_us_per_charge = 1e6 * charge_cpu_s / (args.charges.max(1) as f64);
+    let _ = writeln!(
+        report,
+        "charge phase CPU (whole process, callers included): {charge_cpu_s:.2} s = {cpu_us_per_charge:.0} us per charge"
     );
     let busy = outcome.refused.get("store_busy").copied().unwrap_or(0);
     let _ = writeln!(report, "store_busy (deadlock, serialization failure, lock timeout) reaching callers: {busy}");

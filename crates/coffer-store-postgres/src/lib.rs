@@ -34,6 +34,7 @@ pub mod raw_bench;
 mod reads;
 mod rows;
 mod savepoints;
+mod scan;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod webhooks;

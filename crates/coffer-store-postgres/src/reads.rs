@@ -117,11 +117,11 @@ pub(crate) fn cards_due(c: &mut Conn, now: Timestamp, n: u32) -> R<Vec<(AccountI
     all(c.query(sql, &[&now.0, &limit(n)])?, |r| Ok((AccountId(get(r, 0)?), CardId(get(r, 1)?))))
 }
 
-const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspace_id, bill_id, category, settlement, \
+pub(crate) const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspace_id, bill_id, category, settlement, \
      cloud_provider, amount_minor, currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id, \
      reversed_at_ms, reversal_journal_tx_id, reversal_reason";
 
-fn charge_row(r: &Row) -> R<ChargeRecord> {
+pub(crate) fn charge_row(r: &Row) -> R<ChargeRecord> {
     let (ws, bill, cat, set, date): (&str, &str, &str, &str, &str) =
         (get(r, 2)?, get(r, 3)?, get(r, 4)?, get(r, 5)?, get(r, 9)?);
     let provider: Option<&str> = get(r, 6)?;
@@ -159,20 +159,23 @@ fn charge_row(r: &Row) -> R<ChargeRecord> {
 fn with_deductions(c: &mut Conn, mut charge: ChargeRecord) -> R<ChargeRecord> {
     let sql = "SELECT class, instrument_id, amount_minor FROM charge_deduction WHERE charge_id = $1 \
                ORDER BY deduction_idx";
-    charge.charge.deductions = all(c.query(sql, &[&charge.id.0])?, |r| {
-        let class_text: &str = get(r, 0)?;
-        let class = InstrumentClass::parse(class_text).ok_or_else(|| corrupt("class", class_text))?;
-        let id: i64 = get(r, 1)?;
-        let source = match class {
-            InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => Source::Voucher(VoucherId(id)),
-            InstrumentClass::PrepaidCard => Source::Card(CardId(id)),
-            InstrumentClass::Cash => Source::Cash,
-            InstrumentClass::Arrears => Source::Arrears,
-            InstrumentClass::CloudAccount => Source::CloudAccount,
-        };
-        Ok(Deduction { class, source, amount: amount(get(r, 2)?)? })
-    })?;
+    charge.charge.deductions = all(c.query(sql, &[&charge.id.0])?, |r| deduction_row(r, 0))?;
     Ok(charge)
+}
+
+/// A deduction from the columns class, instrument_id, amount_minor starting at `at`.
+pub(crate) fn deduction_row(r: &Row, at: usize) -> R<Deduction> {
+    let class_text: &str = get(r, at)?;
+    let class = InstrumentClass::parse(class_text).ok_or_else(|| corrupt("class", class_text))?;
+    let id: i64 = get(r, at + 1)?;
+    let source = match class {
+        InstrumentClass::StandardVoucher | InstrumentClass::DiscountVoucher => Source::Voucher(VoucherId(id)),
+        InstrumentClass::PrepaidCard => Source::Card(CardId(id)),
+        InstrumentClass::Cash => Source::Cash,
+        InstrumentClass::Arrears => Source::Arrears,
+        InstrumentClass::CloudAccount => Source::CloudAccount,
+    };
+    Ok(Deduction { class, source, amount: amount(get(r, at + 2)?)? })
 }
 
 pub(crate) fn charge(c: &mut Conn, account: AccountId, id: ChargeId) -> R<Option<ChargeRecord>> {
@@ -346,9 +349,9 @@ pub(crate) fn statement_lines(c: &mut Conn, account: AccountId, page: &PageQuery
     })
 }
 
-const TX_COLUMNS: &str = "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
+pub(crate) const TX_COLUMNS: &str = "journal_tx_id, billing_account_id, seq, kind, memo, at_ms, prev_hash, hash";
 
-fn tx_row(r: &Row) -> R<JournalTxRecord> {
+pub(crate) fn tx_row(r: &Row) -> R<JournalTxRecord> {
     let kind: &str = get(r, 3)?;
     Ok(JournalTxRecord {
         id: JournalTxId(get(r, 0)?),
@@ -366,13 +369,17 @@ fn tx_row(r: &Row) -> R<JournalTxRecord> {
 fn with_postings(c: &mut Conn, mut tx: JournalTxRecord) -> R<JournalTxRecord> {
     let sql = "SELECT book, instrument_id, amount_minor, balance_after_minor FROM posting \
                WHERE journal_tx_id = $1 ORDER BY posting_idx";
-    tx.postings = all(c.query(sql, &[&tx.id.0])?, |r| {
-        Ok(PostingRecord {
-            posting: Posting { book: book(get(r, 0)?)?, instrument_id: get(r, 1)?, amount_minor: get(r, 2)? },
-            balance_after_minor: get(r, 3)?,
-        })
-    })?;
+    tx.postings = all(c.query(sql, &[&tx.id.0])?, |r| posting_row(r, 0))?;
     Ok(tx)
+}
+
+/// A posting from the columns book, instrument_id, amount_minor, balance_after_minor
+/// starting at `at`.
+pub(crate) fn posting_row(r: &Row, at: usize) -> R<PostingRecord> {
+    Ok(PostingRecord {
+        posting: Posting { book: book(get(r, at)?)?, instrument_id: get(r, at + 1)?, amount_minor: get(r, at + 2)? },
+        balance_after_minor: get(r, at + 3)?,
+    })
 }
 
 pub(crate) fn journal_of(c: &mut Conn, account: AccountId, after_seq: i64, n: u32) -> R<Vec<JournalTxRecord>> {
@@ -461,6 +468,12 @@ macro_rules! impl_reads {
             }
             fn statement_lines(&mut self, a: AccountId, p: &PageQuery) -> R<Vec<StatementLine>> {
                 self.read(|c| crate::reads::statement_lines(c, a, p))
+            }
+            fn scan_journal(&mut self, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+                self.read(|c| crate::scan::journal(c, visit))
+            }
+            fn scan_charges(&mut self, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+                self.read(|c| crate::scan::charges(c, visit))
             }
             fn journal_of(&mut self, a: AccountId, after: i64, n: u32) -> R<Vec<JournalTxRecord>> {
                 self.read(|c| crate::reads::journal_of(c, a, after, n))

@@ -541,6 +541,7 @@ macro_rules! conformance_tests {
             webhook_endpoints_belong_to_their_account,
             a_delivery_is_queued_once_and_records_every_attempt,
             the_journal_scan_yields_every_transaction_in_sequence_order_per_account,
+            the_charge_scan_yields_every_charge_with_its_deductions,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {
@@ -605,4 +606,39 @@ pub fn the_journal_scan_yields_every_transaction_in_sequence_order_per_account(s
         assert_eq!(mine, ok(r.journal_of(account, 0, 100)), "account {account}");
     }
     assert_eq!(scanned.len(), 5);
+}
+
+/// `verify`'s second scan: every charge with its own deductions, each account's
+/// exactly as the per-account page reads see them.
+pub fn the_charge_scan_yields_every_charge_with_its_deductions(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let (a, b) = (new_account(tx.as_mut()), new_account(tx.as_mut()));
+    for (n, account) in [a, b, a, b, a].into_iter().enumerate() {
+        let j = ok(append(tx.as_mut(), account, credit(100), 10));
+        let mut new = charge(account, &format!("ws{account}"), &format!("b{n}"), j);
+        // Charges with no, one and two deductions, so a child row can only land
+        // on its own parent.
+        new.deductions.truncate(n % 3);
+        if n % 3 == 2 {
+            new.deductions = vec![
+                Deduction { class: InstrumentClass::Cash, source: Source::Cash, amount: amount(60) },
+                Deduction { class: InstrumentClass::Arrears, source: Source::Arrears, amount: amount(40) },
+            ];
+        }
+        ok(tx.insert_charge(&new));
+    }
+    ok(tx.commit());
+    let mut r = ok(store.read());
+    let mut scanned: Vec<ChargeRecord> = Vec::new();
+    ok(r.scan_charges(&mut |c| {
+        scanned.push(c.clone());
+        Ok(())
+    }));
+    for account in [a, b] {
+        let mine: Vec<_> = scanned.iter().filter(|c| c.charge.account_id == account).cloned().collect();
+        let page = PageQuery { limit: 100, ..PageQuery::default() };
+        assert_eq!(mine, ok(r.charges_of(account, &page)), "account {account}");
+    }
+    assert_eq!(scanned.len(), 5);
+    assert_eq!(scanned.iter().map(|c| c.charge.deductions.len()).sum::<usize>(), 1 + 2 + 1);
 }

@@ -82,12 +82,12 @@ impl AuthStore for SqliteStore {
 
     fn user_by_login(&self, login: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE login = ?1");
-        self.auth_read(|c| c.query_row(&sql, [login], user_row).optional())
+        self.auth_read(|c| crate::cached_row(c, &sql, [login], user_row).optional())
     }
 
     fn user(&self, id: i64) -> StoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE app_user_id = ?1");
-        self.auth_read(|c| c.query_row(&sql, [id], user_row).optional())
+        self.auth_read(|c| crate::cached_row(c, &sql, [id], user_row).optional())
     }
 
     fn users_of_account(&self, account: AccountId) -> StoreResult<Vec<UserRecord>> {
@@ -98,7 +98,7 @@ impl AuthStore for SqliteStore {
     fn count_operators(&self) -> StoreResult<u64> {
         let sql = "SELECT (SELECT COUNT(*) FROM app_user WHERE role = 'operator') + \
                    (SELECT COUNT(*) FROM api_token WHERE role = 'operator' AND revoked_at_ms IS NULL)";
-        self.auth_read(|c| c.query_row(sql, [], |r| r.get(0)))
+        self.auth_read(|c| crate::cached_row(c, sql, [], |r| r.get(0)))
     }
 
     fn insert_token(&self, new: &NewToken) -> StoreResult<i64> {
@@ -113,7 +113,7 @@ impl AuthStore for SqliteStore {
 
     fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE token_hash = ?1");
-        self.auth_read(|c| c.query_row(&sql, [token_hash], token_row).optional())
+        self.auth_read(|c| crate::cached_row(c, &sql, [token_hash], token_row).optional())
     }
 
     fn tokens_of_account(&self, account: Option<AccountId>) -> StoreResult<Vec<TokenRecord>> {
@@ -153,7 +153,7 @@ impl AuthStore for SqliteStore {
             USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
         );
         self.auth_read(|c| {
-            c.query_row(&sql, params![session_hash, now.0], |r| {
+            crate::cached_row(c, &sql, params![session_hash, now.0], |r| {
                 let user = UserRecord {
                     id: r.get(5)?,
                     user: NewUser {
@@ -185,7 +185,7 @@ impl AuthStore for SqliteStore {
 
     fn login_attempts_since(&self, login: &str, since: Timestamp) -> StoreResult<u32> {
         let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = ?1 AND at_ms >= ?2";
-        self.auth_read(|c| c.query_row(sql, params![login, since.0], |r| r.get(0)))
+        self.auth_read(|c| crate::cached_row(c, sql, params![login, since.0], |r| r.get(0)))
     }
 
     /// SQLite runs one write transaction at a time, which serializes the calls.
@@ -194,7 +194,7 @@ impl AuthStore for SqliteStore {
             c.execute("DELETE FROM login_attempt WHERE at_ms < ?1", [since.0])?;
             c.execute("INSERT INTO login_attempt (login, at_ms) VALUES (?1, ?2)", params![login, at.0])?;
             let sql = "SELECT COUNT(*) FROM login_attempt WHERE login = ?1 AND at_ms >= ?2";
-            c.query_row(sql, params![login, since.0], |r| r.get(0))
+            crate::cached_row(c, sql, params![login, since.0], |r| r.get(0))
         })
     }
 
@@ -206,7 +206,7 @@ impl AuthStore for SqliteStore {
         let sql = "SELECT scope, idem_key, request_hash, status, body, created_at_ms FROM saved_response \
                    WHERE scope = ?1 AND idem_key = ?2";
         self.auth_read(|c| {
-            c.query_row(sql, [scope, key], |r| {
+            crate::cached_row(c, sql, [scope, key], |r| {
                 Ok(SavedResponse {
                     scope: r.get(0)?,
                     key: r.get(1)?,

@@ -53,8 +53,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Readers keep the default, as they are many and short-lived.
 pub(crate) const WRITER_CACHE: &str = "PRAGMA cache_size = -65536;";
 
-/// Reader connections kept open for reuse; more are opened on demand.
-const READERS_KEPT: usize = 4;
+/// Reader connections kept open for reuse; more are opened on demand. Opening one
+/// parses the whole schema, so a pool smaller than the HTTP concurrency (every API
+/// request reads its token) made the server open and close connections constantly.
+const READERS_KEPT: usize = 32;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -178,13 +180,13 @@ impl Store for SqliteStore {
         // A read transaction makes the view a snapshot: WAL readers see the database
         // as of their first read until the view is dropped, so `verify` running
         // beside writers sees one consistent state.
-        conn.execute_batch("BEGIN").map_err(map_err)?;
+        run_cached(&conn, "BEGIN")?;
         Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
     }
 
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
         let conn = lock(&self.writer);
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        run_cached(&conn, "BEGIN IMMEDIATE")?;
         Ok(Box::new(SqliteWriteTx { conn, open: true, unit_open: false }))
     }
 
@@ -212,7 +214,7 @@ impl Drop for ReadView<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             // A connection whose read transaction cannot be closed is not reused.
-            if conn.execute_batch("ROLLBACK").is_ok() {
+            if run_cached(&conn, "ROLLBACK").is_ok() {
                 self.store.give_back(conn);
             }
         }
@@ -246,7 +248,7 @@ impl Drop for SqliteWriteTx<'_> {
     fn drop(&mut self) {
         if self.open {
             // Rolling back can only fail if the transaction is already gone.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = run_cached(&self.conn, "ROLLBACK");
         }
     }
 }

@@ -248,7 +248,7 @@ impl WriteTx for SqliteWriteTx<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> R<()> {
-        self.conn().execute_batch("COMMIT").map_err(map_err)?;
+        crate::run_cached(self.conn(), "COMMIT")?;
         self.open = false;
         Ok(())
     }

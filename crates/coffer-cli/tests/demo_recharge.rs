@@ -90,5 +90,13 @@ fn a_recharge_through_the_demo_sandbox_raises_cash_once() {
     std::thread::sleep(Duration::from_millis(1_500));
     assert_eq!(cash(), Some(before + 50_000), "credited once");
     let (_, log) = call(http.get(&format!("{base}/v1/alipay/notifications")).set("Authorization", &auth), None);
-    assert_eq!(log[0]["verdict"], "credited", "{log}");
+    // The notification usually credits the order. On a loaded machine the recharge
+    // sweeper (which asks Alipay about open orders) can credit it first; the
+    // notification is then logged as a duplicate of that credit. Either way the
+    // cash rose once, which is what the assertions above hold.
+    let verdict = (log[0]["verdict"].as_str(), log[0]["reason"].as_str());
+    assert!(
+        matches!(verdict, (Some("credited"), _) | (Some("duplicate"), Some("already credited"))),
+        "the notification either credited or found the order already credited: {log}"
+    );
 }

@@ -86,23 +86,18 @@ fn hash_matches(tx: &JournalTxRecord, postings: &[Posting], buf: &mut Vec<u8>) -
 #[derive(Default)]
 struct Settled {
     by_tx: Vec<(JournalTxId, i64)>,
-    /// Set if an id ever arrived out of order (a scan that broke its contract);
-    /// lookups then sort first.
-    unsorted: bool,
 }
 
 impl Settled {
     fn push(&mut self, id: JournalTxId, revenue_minor: i64) {
-        if self.by_tx.last().is_some_and(|(last, _)| last.0 >= id.0) {
-            self.unsorted = true;
-        }
         self.by_tx.push((id, revenue_minor));
     }
 
+    /// Sorts only if the scan did not already come in id order (the per-account
+    /// default scan does not); checking costs one pass.
     fn sort(&mut self) {
-        if self.unsorted {
+        if !self.by_tx.is_sorted_by_key(|(id, _)| id.0) {
             self.by_tx.sort_unstable_by_key(|(id, _)| id.0);
-            self.unsorted = false;
         }
     }
 

@@ -22,54 +22,70 @@ const CHUNK: i64 = 5_000;
 
 /// Every journal transaction with its postings, in id order.
 pub(crate) fn journal(c: &mut Conn, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
-    let parents =
-        format!("SELECT {TX_COLUMNS} FROM journal_tx WHERE journal_tx_id > $1 ORDER BY journal_tx_id LIMIT $2");
-    let children = "SELECT journal_tx_id, book, instrument_id, amount_minor, balance_after_minor FROM posting \
-                    WHERE journal_tx_id > $1 AND journal_tx_id <= $2 ORDER BY journal_tx_id, posting_idx";
-    let mut after = i64::MIN;
-    loop {
-        let txs = c.query(&parents, &[&after, &CHUNK])?;
-        let Some(last) = txs.last() else { return Ok(()) };
-        let last_id: i64 = get(last, 0)?;
-        let postings = c.query(children, &[&after, &last_id])?;
-        let mut postings = postings.iter().peekable();
-        for row in &txs {
-            let mut tx = tx_row(row)?;
-            for child in children_of(tx.id.0, &mut postings)? {
-                tx.postings.push(posting_row(child, 1)?);
-            }
-            visit(&tx)?;
-        }
-        if txs.len() < CHUNK as usize {
-            return Ok(());
-        }
-        after = last_id;
-    }
+    let scan = Chunked {
+        parents: &format!(
+            "SELECT {TX_COLUMNS} FROM journal_tx WHERE journal_tx_id > $1 ORDER BY journal_tx_id LIMIT $2"
+        ),
+        children: "SELECT journal_tx_id, book, instrument_id, amount_minor, balance_after_minor FROM posting \
+                   WHERE journal_tx_id > $1 AND journal_tx_id <= $2 ORDER BY journal_tx_id, posting_idx",
+    };
+    let add = |tx: &mut JournalTxRecord, row: &Row| {
+        tx.postings.push(posting_row(row, 1)?);
+        Ok(())
+    };
+    scan.run(c, tx_row, |tx| tx.id.0, add, visit)
 }
 
 /// Every charge with its deductions, in id order.
 pub(crate) fn charges(c: &mut Conn, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
-    let parents = format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > $1 ORDER BY charge_id LIMIT $2");
-    let children = "SELECT charge_id, class, instrument_id, amount_minor FROM charge_deduction \
-                    WHERE charge_id > $1 AND charge_id <= $2 ORDER BY charge_id, deduction_idx";
-    let mut after = i64::MIN;
-    loop {
-        let charges = c.query(&parents, &[&after, &CHUNK])?;
-        let Some(last) = charges.last() else { return Ok(()) };
-        let last_id: i64 = get(last, 0)?;
-        let deductions = c.query(children, &[&after, &last_id])?;
-        let mut deductions = deductions.iter().peekable();
-        for row in &charges {
-            let mut charge = charge_row(row)?;
-            for child in children_of(charge.id.0, &mut deductions)? {
-                charge.charge.deductions.push(deduction_row(child, 1)?);
+    let scan = Chunked {
+        parents: &format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > $1 ORDER BY charge_id LIMIT $2"),
+        children: "SELECT charge_id, class, instrument_id, amount_minor FROM charge_deduction \
+                   WHERE charge_id > $1 AND charge_id <= $2 ORDER BY charge_id, deduction_idx",
+    };
+    let add = |charge: &mut ChargeRecord, row: &Row| {
+        charge.charge.deductions.push(deduction_row(row, 1)?);
+        Ok(())
+    };
+    scan.run(c, charge_row, |charge| charge.id.0, add, visit)
+}
+
+/// A parent table read in key order, [`CHUNK`] rows per query (`parents` takes the
+/// id to start after and the limit), and the children of each chunk by one range
+/// query (`children` takes the chunk's id range and yields the parent id first).
+struct Chunked<'a> {
+    parents: &'a str,
+    children: &'a str,
+}
+
+impl Chunked<'_> {
+    fn run<P>(
+        &self,
+        c: &mut Conn,
+        parent_of: impl Fn(&Row) -> R<P>,
+        id_of: impl Fn(&P) -> i64,
+        add_child: impl Fn(&mut P, &Row) -> R<()>,
+        visit: &mut dyn FnMut(&P) -> R<()>,
+    ) -> R<()> {
+        let mut after = i64::MIN;
+        loop {
+            let parents = c.query(self.parents, &[&after, &CHUNK])?;
+            let Some(last) = parents.last() else { return Ok(()) };
+            let last_id: i64 = get(last, 0)?;
+            let children = c.query(self.children, &[&after, &last_id])?;
+            let mut children = children.iter().peekable();
+            for row in &parents {
+                let mut parent = parent_of(row)?;
+                for child in children_of(id_of(&parent), &mut children)? {
+                    add_child(&mut parent, child)?;
+                }
+                visit(&parent)?;
             }
-            visit(&charge)?;
+            if parents.len() < CHUNK as usize {
+                return Ok(());
+            }
+            after = last_id;
         }
-        if charges.len() < CHUNK as usize {
-            return Ok(());
-        }
-        after = last_id;
     }
 }
 

@@ -327,6 +327,10 @@ const ALLOWED_SQL_FORMATS: &[(&str, &str)] = &[
     ("were not found in PATH", "an error message that mentions SQL, not SQL"),
     ("PRAGMA user_version = {}", "a migration's position in the compiled-in list (SQLite takes no parameter here)"),
     ("CREATE TABLE {SCHEMA}.{table}", "the benchmark's fixed schema and its TABLES constant list (raw_bench.rs)"),
+    (
+        "SET TRANSACTION SNAPSHOT '{snapshot}'",
+        "a snapshot id PostgreSQL itself returned, checked to be hex digits and dashes (lib.rs, read_pair)",
+    ),
 ];
 
 #[test]

@@ -78,6 +78,9 @@ const SESSION_SETUP: &str = "SET lock_timeout = '30s'; \
 /// process may hold this many idle connections; size `max_connections` for it.
 const IDLE_KEPT: usize = 32;
 
+/// How a read view begins: one snapshot for all its queries.
+const READ_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 pub struct PostgresStore {
     config: postgres::Config,
     idle: Mutex<Vec<Conn>>,
@@ -210,8 +213,23 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Store for PostgresStore {
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>> {
-        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let conn = self.begin(READ_BEGIN)?;
         Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
+    }
+
+    fn read_pair(&self) -> StoreResult<coffer_store::ReadPair<'_>> {
+        // The first view exports its snapshot and the second adopts it, which must be
+        // the second transaction's first statement.
+        let mut first = ReadView { store: self, conn: Some(self.begin(READ_BEGIN)?) };
+        let snapshot: String =
+            first.conn().client.query_one("SELECT pg_export_snapshot()", &[]).map_err(map_err)?.get(0);
+        // SET TRANSACTION SNAPSHOT takes no parameters; an id is hex digits and dashes.
+        if !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(StoreError::Backend(format!("unexpected snapshot id {snapshot:?}")));
+        }
+        let mut second = ReadView { store: self, conn: Some(self.begin(READ_BEGIN)?) };
+        second.conn().client.batch_execute(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'")).map_err(map_err)?;
+        Ok([Box::new(first), Box::new(second)])
     }
 
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {

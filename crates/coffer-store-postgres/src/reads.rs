@@ -11,7 +11,7 @@ use coffer_core::time::{Date, Timestamp};
 use coffer_core::voucher::{VoucherKind, VoucherStatus, VoucherValidity};
 use coffer_core::workspace::{CloudProvider, SettlementKind, Workspace};
 use coffer_store::records::*;
-use coffer_store::StoreResult;
+use coffer_store::{IdSpan, StoreResult};
 use postgres::Row;
 
 use crate::rows::*;
@@ -469,11 +469,14 @@ macro_rules! impl_reads {
             fn statement_lines(&mut self, a: AccountId, p: &PageQuery) -> R<Vec<StatementLine>> {
                 self.read(|c| crate::reads::statement_lines(c, a, p))
             }
-            fn scan_journal(&mut self, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
-                self.read(|c| crate::scan::journal(c, visit))
+            fn scan_journal(&mut self, span: IdSpan, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+                self.read(|c| crate::scan::journal(c, span, visit))
             }
-            fn scan_charges(&mut self, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
-                self.read(|c| crate::scan::charges(c, visit))
+            fn scan_charges(&mut self, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+                self.read(|c| crate::scan::charges(c, span, visit))
+            }
+            fn scan_bounds(&mut self) -> R<coffer_store::ScanBounds> {
+                self.read(crate::scan::bounds)
             }
             fn journal_of(&mut self, a: AccountId, after: i64, n: u32) -> R<Vec<JournalTxRecord>> {
                 self.read(|c| crate::reads::journal_of(c, a, after, n))

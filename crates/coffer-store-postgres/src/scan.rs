@@ -7,7 +7,7 @@
 //! see one snapshot.
 
 use coffer_store::records::{ChargeRecord, JournalTxRecord};
-use coffer_store::StoreResult;
+use coffer_store::{IdSpan, ScanBounds, StoreResult};
 use postgres::Row;
 
 use crate::reads::{charge_row, deduction_row, posting_row, tx_row, CHARGE_COLUMNS, TX_COLUMNS};
@@ -20,11 +20,21 @@ type R<T> = StoreResult<T>;
 /// enough that a chunk and its children stay a few megabytes.
 const CHUNK: i64 = 5_000;
 
-/// Every journal transaction with its postings, in id order.
-pub(crate) fn journal(c: &mut Conn, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+pub(crate) fn bounds(c: &mut Conn) -> R<ScanBounds> {
+    let row = c.query_one(
+        "SELECT (SELECT coalesce(max(journal_tx_id), 0) FROM journal_tx), \
+                (SELECT coalesce(max(charge_id), 0) FROM charge)",
+        &[],
+    )?;
+    Ok(ScanBounds { journal_tx_id_max: get(&row, 0)?, charge_id_max: get(&row, 1)? })
+}
+
+/// The journal transactions in `span` with their postings, in id order.
+pub(crate) fn journal(c: &mut Conn, span: IdSpan, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
     let scan = Chunked {
         parents: &format!(
-            "SELECT {TX_COLUMNS} FROM journal_tx WHERE journal_tx_id > $1 ORDER BY journal_tx_id LIMIT $2"
+            "SELECT {TX_COLUMNS} FROM journal_tx WHERE journal_tx_id > $1 AND journal_tx_id <= $3 \
+             ORDER BY journal_tx_id LIMIT $2"
         ),
         children: "SELECT journal_tx_id, book, instrument_id, amount_minor, balance_after_minor FROM posting \
                    WHERE journal_tx_id > $1 AND journal_tx_id <= $2 ORDER BY journal_tx_id, posting_idx",
@@ -33,13 +43,15 @@ pub(crate) fn journal(c: &mut Conn, visit: &mut dyn FnMut(&JournalTxRecord) -> R
         tx.postings.push(posting_row(row, 1)?);
         Ok(())
     };
-    scan.run(c, tx_row, |tx| tx.id.0, add, visit)
+    scan.run(c, span, tx_row, |tx| tx.id.0, add, visit)
 }
 
-/// Every charge with its deductions, in id order.
-pub(crate) fn charges(c: &mut Conn, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+/// The charges in `span` with their deductions, in id order.
+pub(crate) fn charges(c: &mut Conn, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
     let scan = Chunked {
-        parents: &format!("SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > $1 ORDER BY charge_id LIMIT $2"),
+        parents: &format!(
+            "SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > $1 AND charge_id <= $3 ORDER BY charge_id LIMIT $2"
+        ),
         children: "SELECT charge_id, class, instrument_id, amount_minor FROM charge_deduction \
                    WHERE charge_id > $1 AND charge_id <= $2 ORDER BY charge_id, deduction_idx",
     };
@@ -47,11 +59,11 @@ pub(crate) fn charges(c: &mut Conn, visit: &mut dyn FnMut(&ChargeRecord) -> R<()
         charge.charge.deductions.push(deduction_row(row, 1)?);
         Ok(())
     };
-    scan.run(c, charge_row, |charge| charge.id.0, add, visit)
+    scan.run(c, span, charge_row, |charge| charge.id.0, add, visit)
 }
 
 /// A parent table read in key order, [`CHUNK`] rows per query (`parents` takes the
-/// id to start after and the limit), and the children of each chunk by one range
+/// id to start after, the limit and the span's last id), and the children of each chunk by one range
 /// query (`children` takes the chunk's id range and yields the parent id first).
 struct Chunked<'a> {
     parents: &'a str,
@@ -62,14 +74,15 @@ impl Chunked<'_> {
     fn run<P>(
         &self,
         c: &mut Conn,
+        span: IdSpan,
         parent_of: impl Fn(&Row) -> R<P>,
         id_of: impl Fn(&P) -> i64,
         add_child: impl Fn(&mut P, &Row) -> R<()>,
         visit: &mut dyn FnMut(&P) -> R<()>,
     ) -> R<()> {
-        let mut after = i64::MIN;
+        let mut after = span.after;
         loop {
-            let parents = c.query(self.parents, &[&after, &CHUNK])?;
+            let parents = c.query(self.parents, &[&after, &CHUNK, &span.up_to])?;
             let Some(last) = parents.last() else { return Ok(()) };
             let last_id: i64 = get(last, 0)?;
             let children = c.query(self.children, &[&after, &last_id])?;

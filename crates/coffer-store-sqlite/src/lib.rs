@@ -184,6 +184,16 @@ impl Store for SqliteStore {
         Ok(Box::new(ReadView { store: self, conn: Some(conn) }))
     }
 
+    fn read_pair(&self) -> StoreResult<coffer_store::ReadPair<'_>> {
+        // While the write lock is held no commit can land, so two read transactions
+        // that both take their snapshot under it see the same state. Writers wait
+        // only for the two first reads.
+        let write_lock = self.begin_write()?;
+        let pair = [self.snapshot_view()?, self.snapshot_view()?];
+        drop(write_lock);
+        Ok(pair)
+    }
+
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>> {
         let conn = lock(&self.writer);
         run_cached(&conn, "BEGIN IMMEDIATE")?;
@@ -218,6 +228,18 @@ impl Drop for ReadView<'_> {
                 self.store.give_back(conn);
             }
         }
+    }
+}
+
+impl SqliteStore {
+    /// A read view whose snapshot is already taken: a WAL read transaction takes it
+    /// at its first read, not at `BEGIN`.
+    fn snapshot_view(&self) -> StoreResult<Box<dyn Reads + Send + '_>> {
+        let conn = self.take_reader()?;
+        run_cached(&conn, "BEGIN")?;
+        let mut view = ReadView { store: self, conn: Some(conn) };
+        cached_row(view.conn(), "SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)).map_err(map_err)?;
+        Ok(Box::new(view))
     }
 }
 

@@ -7,7 +7,7 @@
 use coffer_core::ids::{AccountId, JournalTxId};
 use coffer_core::journal::{Book, EntryKind, Posting};
 use coffer_store::records::{ChargeRecord, JournalTxRecord, PostingRecord};
-use coffer_store::StoreResult;
+use coffer_store::{IdSpan, ScanBounds, StoreResult};
 use rusqlite::{Connection, Row, Rows};
 
 use crate::reads::{charge_row, deduction_row, CHARGE_COLUMNS, TX_COLUMNS};
@@ -16,19 +16,31 @@ use crate::rows::{corrupt, from_sql_err, to_sql_err};
 type R<T> = StoreResult<T>;
 
 const POSTINGS: &str = "SELECT journal_tx_id, book, instrument_id, amount_minor, balance_after_minor \
-                        FROM posting ORDER BY journal_tx_id, posting_idx";
+                        FROM posting WHERE journal_tx_id > ?1 AND journal_tx_id <= ?2 \
+                        ORDER BY journal_tx_id, posting_idx";
 
 const DEDUCTIONS: &str = "SELECT charge_id, class, instrument_id, amount_minor \
-                          FROM charge_deduction ORDER BY charge_id, deduction_idx";
+                          FROM charge_deduction WHERE charge_id > ?1 AND charge_id <= ?2 \
+                          ORDER BY charge_id, deduction_idx";
 
-/// Every journal transaction with its postings, in id order.
-pub(crate) fn journal(c: &Connection, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
+pub(crate) fn bounds(c: &Connection) -> R<ScanBounds> {
+    let sql = "SELECT (SELECT coalesce(max(journal_tx_id), 0) FROM journal_tx), \
+                      (SELECT coalesce(max(charge_id), 0) FROM charge)";
+    crate::cached_row(c, sql, [], |r| Ok(ScanBounds { journal_tx_id_max: r.get(0)?, charge_id_max: r.get(1)? }))
+        .map_err(crate::map_err)
+}
+
+/// The journal transactions in `span` with their postings, in id order.
+pub(crate) fn journal(c: &Connection, span: IdSpan, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
     let mut txs = c
-        .prepare_cached(&format!("SELECT {TX_COLUMNS} FROM journal_tx ORDER BY journal_tx_id"))
+        .prepare_cached(&format!(
+            "SELECT {TX_COLUMNS} FROM journal_tx WHERE journal_tx_id > ?1 AND journal_tx_id <= ?2 \
+             ORDER BY journal_tx_id"
+        ))
         .map_err(crate::map_err)?;
     let mut postings = c.prepare_cached(POSTINGS).map_err(crate::map_err)?;
-    let mut tx_rows = txs.query([]).map_err(from_sql_err)?;
-    let mut posting_rows = postings.query([]).map_err(from_sql_err)?;
+    let mut tx_rows = txs.query([span.after, span.up_to]).map_err(from_sql_err)?;
+    let mut posting_rows = postings.query([span.after, span.up_to]).map_err(from_sql_err)?;
     let mut rec = JournalTxRecord {
         id: JournalTxId(0),
         account_id: AccountId(0),
@@ -95,13 +107,16 @@ fn next_posting(rows: &mut Rows<'_>) -> R<Option<(i64, PostingRecord)>> {
     read().map(Some).map_err(from_sql_err)
 }
 
-/// Every charge with its deductions, in id order.
-pub(crate) fn charges(c: &Connection, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
-    let mut charges =
-        c.prepare_cached(&format!("SELECT {CHARGE_COLUMNS} FROM charge ORDER BY charge_id")).map_err(crate::map_err)?;
+/// The charges in `span` with their deductions, in id order.
+pub(crate) fn charges(c: &Connection, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+    let mut charges = c
+        .prepare_cached(&format!(
+            "SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > ?1 AND charge_id <= ?2 ORDER BY charge_id"
+        ))
+        .map_err(crate::map_err)?;
     let mut deductions = c.prepare_cached(DEDUCTIONS).map_err(crate::map_err)?;
-    let mut charge_rows = charges.query([]).map_err(from_sql_err)?;
-    let mut deduction_rows = deductions.query([]).map_err(from_sql_err)?;
+    let mut charge_rows = charges.query([span.after, span.up_to]).map_err(from_sql_err)?;
+    let mut deduction_rows = deductions.query([span.after, span.up_to]).map_err(from_sql_err)?;
     let mut ahead = next_deduction(&mut deduction_rows)?;
     while let Some(row) = charge_rows.next().map_err(from_sql_err)? {
         let mut charge = charge_row(row).map_err(from_sql_err)?;

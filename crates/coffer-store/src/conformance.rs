@@ -22,7 +22,7 @@ mod jobs;
 pub use jobs::*;
 
 use crate::records::*;
-use crate::{Store, StoreError, WriteTx};
+use crate::{IdSpan, Store, StoreError, WriteTx};
 
 fn ok<T>(r: Result<T, StoreError>) -> T {
     r.unwrap_or_else(|e| panic!("store call failed: {e}"))
@@ -542,6 +542,7 @@ macro_rules! conformance_tests {
             a_delivery_is_queued_once_and_records_every_attempt,
             the_journal_scan_yields_every_transaction_in_sequence_order_per_account,
             the_charge_scan_yields_every_charge_with_its_deductions,
+            both_views_of_a_read_pair_see_one_state_and_no_later_write,
         );
     };
     (@each $factory:expr; $($name:ident,)*) => {
@@ -597,7 +598,7 @@ pub fn the_journal_scan_yields_every_transaction_in_sequence_order_per_account(s
     ok(tx.commit());
     let mut r = ok(store.read());
     let mut scanned: Vec<JournalTxRecord> = Vec::new();
-    ok(r.scan_journal(&mut |t| {
+    ok(r.scan_journal(IdSpan::ALL, &mut |t| {
         scanned.push(t.clone());
         Ok(())
     }));
@@ -606,6 +607,18 @@ pub fn the_journal_scan_yields_every_transaction_in_sequence_order_per_account(s
         assert_eq!(mine, ok(r.journal_of(account, 0, 100)), "account {account}");
     }
     assert_eq!(scanned.len(), 5);
+    // Spans split the scan without losing or repeating a transaction.
+    let bounds = ok(r.scan_bounds());
+    assert_eq!(bounds.journal_tx_id_max, scanned[4].id.0);
+    let cut = scanned[2].id.0;
+    let mut pieces: Vec<JournalTxRecord> = Vec::new();
+    for span in [IdSpan { after: 0, up_to: cut }, IdSpan { after: cut, up_to: bounds.journal_tx_id_max }] {
+        ok(r.scan_journal(span, &mut |t| {
+            pieces.push(t.clone());
+            Ok(())
+        }));
+    }
+    assert_eq!(pieces, scanned);
 }
 
 /// `verify`'s second scan: every charge with its own deductions, each account's
@@ -630,7 +643,7 @@ pub fn the_charge_scan_yields_every_charge_with_its_deductions(store: &dyn Store
     ok(tx.commit());
     let mut r = ok(store.read());
     let mut scanned: Vec<ChargeRecord> = Vec::new();
-    ok(r.scan_charges(&mut |c| {
+    ok(r.scan_charges(IdSpan::ALL, &mut |c| {
         scanned.push(c.clone());
         Ok(())
     }));
@@ -641,4 +654,40 @@ pub fn the_charge_scan_yields_every_charge_with_its_deductions(store: &dyn Store
     }
     assert_eq!(scanned.len(), 5);
     assert_eq!(scanned.iter().map(|c| c.charge.deductions.len()).sum::<usize>(), 1 + 2 + 1);
+    let bounds = ok(r.scan_bounds());
+    assert_eq!(bounds.charge_id_max, scanned[4].id.0);
+    let cut = scanned[1].id.0;
+    let mut pieces: Vec<ChargeRecord> = Vec::new();
+    for span in [IdSpan { after: 0, up_to: cut }, IdSpan { after: cut, up_to: bounds.charge_id_max }] {
+        ok(r.scan_charges(span, &mut |c| {
+            pieces.push(c.clone());
+            Ok(())
+        }));
+    }
+    assert_eq!(pieces, scanned);
+}
+
+/// `verify` splits its reads over two threads: both views of a pair see the state
+/// of the moment the pair was taken, each from its own thread, and a write committed
+/// after it is seen by neither.
+pub fn both_views_of_a_read_pair_see_one_state_and_no_later_write(store: &dyn Store) {
+    let mut tx = ok(store.begin_write());
+    let id = new_account(tx.as_mut());
+    ok(append(tx.as_mut(), id, credit(100), 10));
+    ok(tx.commit());
+    let pair = ok(store.read_pair());
+    let mut tx = ok(store.begin_write());
+    ok(append(tx.as_mut(), id, credit(50), 20));
+    ok(tx.commit());
+    let seen: Vec<(i64, usize)> = std::thread::scope(|s| {
+        let readers: Vec<_> = pair
+            .into_iter()
+            .map(|mut view| {
+                s.spawn(move || (ok(view.book_balance(id, Book::Cash, 0)), ok(view.journal_of(id, 0, 10)).len()))
+            })
+            .collect();
+        readers.into_iter().map(|r| r.join().unwrap_or_else(|_| panic!("a reader panicked"))).collect()
+    });
+    assert_eq!(seen, vec![(100, 1), (100, 1)]);
+    assert_eq!(ok(ok(store.read()).book_balance(id, Book::Cash, 0)), 150);
 }

@@ -25,9 +25,6 @@ pub mod rails;
 pub mod records;
 pub mod webhooks;
 
-/// Rows per query of the default (per-account) scans.
-const SCAN_PAGE: u32 = 1_000;
-
 use adjustments::*;
 use coffer_core::card::CardStatus;
 use coffer_core::ids::{AccountId, BillId, CardId, ChargeId, CodeBatchId, JournalTxId, VoucherId, WorkspaceId};
@@ -60,10 +57,18 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Two read views of one committed state ([`Store::read_pair`]), each movable to
+/// its own thread.
+pub type ReadPair<'a> = [Box<dyn Reads + Send + 'a>; 2];
+
 /// A store engine: hands out read views and write transactions.
 pub trait Store: Send + Sync {
     /// A consistent read view: all its queries see one committed state.
     fn read(&self) -> StoreResult<Box<dyn Reads + '_>>;
+    /// Two read views of one committed state, so that one long read (`coffer
+    /// verify`) can be split over two threads. Neither view sees a write committed
+    /// after this returns, and both see every write committed before.
+    fn read_pair(&self) -> StoreResult<ReadPair<'_>>;
     /// A write transaction. Writers are serialized per billing account (SQLite: one
     /// writer at a time). Dropping it without [`WriteTx::commit`] rolls back.
     fn begin_write(&self) -> StoreResult<Box<dyn WriteTx + '_>>;
@@ -77,6 +82,25 @@ pub trait Store: Send + Sync {
     fn pool_status(&self) -> Option<PoolStatus> {
         None
     }
+}
+
+/// Ids `after < id <= up_to`: a piece of a scan, so that `verify` can split one
+/// table over threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdSpan {
+    pub after: i64,
+    pub up_to: i64,
+}
+
+impl IdSpan {
+    pub const ALL: IdSpan = IdSpan { after: i64::MIN, up_to: i64::MAX };
+}
+
+/// The largest ids of the scanned tables (0 when empty).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanBounds {
+    pub journal_tx_id_max: i64,
+    pub charge_id_max: i64,
 }
 
 /// Connections of a store's pool: lent out to a transaction, and idle.
@@ -116,39 +140,23 @@ pub trait Reads: events::EventReads + arrears::ArrearsReads {
     /// Every journal transaction of an account with its postings, in sequence order.
     fn journal_of(&mut self, account: AccountId, after_seq: i64, limit: u32) -> StoreResult<Vec<JournalTxRecord>>;
     fn journal_tx(&mut self, account: AccountId, id: JournalTxId) -> StoreResult<Option<JournalTxRecord>>;
-    /// Every journal transaction with its postings, each account's in sequence order
-    /// (accounts may interleave), for `verify`. Engines override this with one
-    /// streaming pass; the record handed to `visit` may be reused between calls.
-    fn scan_journal(&mut self, visit: &mut dyn FnMut(&JournalTxRecord) -> StoreResult<()>) -> StoreResult<()> {
-        for account in self.accounts()? {
-            let mut seq = 0;
-            loop {
-                let txs = self.journal_of(account.account.id, seq, SCAN_PAGE)?;
-                txs.iter().try_for_each(&mut *visit)?;
-                match txs.last() {
-                    Some(last) if txs.len() == SCAN_PAGE as usize => seq = last.seq,
-                    _ => break,
-                }
-            }
-        }
-        Ok(())
-    }
-    /// Every charge with its deductions, for `verify`; the same contract as
-    /// [`Reads::scan_journal`].
-    fn scan_charges(&mut self, visit: &mut dyn FnMut(&ChargeRecord) -> StoreResult<()>) -> StoreResult<()> {
-        for account in self.accounts()? {
-            let mut page = PageQuery { limit: SCAN_PAGE, ..PageQuery::default() };
-            loop {
-                let charges = self.charges_of(account.account.id, &page)?;
-                charges.iter().try_for_each(&mut *visit)?;
-                match charges.last() {
-                    Some(last) if charges.len() == SCAN_PAGE as usize => page.after = Some(last.id.0),
-                    _ => break,
-                }
-            }
-        }
-        Ok(())
-    }
+    /// The journal transactions with ids in `span`, with their postings, in id order
+    /// (so each account's in sequence order), for `verify`: one streaming pass, and
+    /// the record handed to `visit` may be reused between calls.
+    fn scan_journal(
+        &mut self,
+        span: IdSpan,
+        visit: &mut dyn FnMut(&JournalTxRecord) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    /// The charges with ids in `span`, with their deductions, in id order; the same
+    /// contract as [`Reads::scan_journal`].
+    fn scan_charges(
+        &mut self,
+        span: IdSpan,
+        visit: &mut dyn FnMut(&ChargeRecord) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    /// The largest journal transaction and charge ids, to split the scans by.
+    fn scan_bounds(&mut self) -> StoreResult<ScanBounds>;
 
     // The money rails.
     fn recharge_order(&mut self, out_trade_no: &str) -> StoreResult<Option<RechargeOrder>>;

@@ -91,3 +91,29 @@ engine_tests!(
     a_changed_stored_balance_is_reported,
     a_deleted_journal_transaction_is_reported,
 );
+
+/// SQLite stores hashes as their 32 bytes since migration 0009; a database written
+/// before, with hex text, is converted when it is opened and still verifies clean,
+/// and a store reads either form.
+#[test]
+fn a_sqlite_ledger_with_hex_text_hashes_is_converted_on_open_and_stays_clean() {
+    let t = ledger_with_history(Engine::Sqlite);
+    let text = "UPDATE journal_tx SET prev_hash = lower(hex(prev_hash)), hash = lower(hex(hash)); \
+                UPDATE billing_account SET journal_head = lower(hex(journal_head)); \
+                UPDATE charge SET fingerprint = lower(hex(fingerprint));";
+    t.tamper(text);
+    // The old form reads back the same: still clean before any migration.
+    t.assert_clean();
+    t.tamper("PRAGMA user_version = 8;");
+    let reopened = app_on(t.another_store(), &t.clock);
+    let report = reopened.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(report.charges, 5);
+    let Database::Sqlite(dir) = &t.db else { unreachable!("a SQLite test") };
+    let conn = rusqlite::Connection::open(dir.path().join("coffer.db")).unwrap_or_else(|e| panic!("{e}"));
+    let sql = "SELECT (SELECT count(*) FROM journal_tx WHERE typeof(hash) = 'text' OR typeof(prev_hash) = 'text') \
+                    + (SELECT count(*) FROM billing_account WHERE typeof(journal_head) = 'text') \
+                    + (SELECT count(*) FROM charge WHERE typeof(fingerprint) = 'text')";
+    let still_text: i64 = conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(still_text, 0);
+}

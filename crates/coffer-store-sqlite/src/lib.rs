@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_jobs_webhooks.sql"),
     include_str!("../migrations/0007_events_arrears.sql"),
     include_str!("../migrations/0008_login_attempts.sql"),
+    include_str!("../migrations/0009_hash_bytes.sql"),
 ];
 
 /// How long a writer waits for another process's write lock before giving up.

@@ -76,10 +76,12 @@ fn write_charge(c: &Connection, charge: u64, load: RawLoad, seq: &mut [i64]) -> 
     let account = i64::try_from(idx).unwrap_or(0) + 1;
     seq[idx] += 1;
     let s = seq[idx];
-    let hash = format!("{charge:064x}");
+    let hash_text = format!("{charge:064x}");
+    // Stored as the real path stores it (32 bytes, `rows::StoredHash`).
+    let hash = crate::rows::StoredHash::of(&hash_text);
     let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
                VALUES (?1, ?2, 'charge_settled', ?3, ?4, ?5, ?5)";
-    exec(c, sql, params![account, s, format!("payg bill b{charge} of workspace w{account}"), charge, hash])?;
+    exec(c, sql, params![account, s, format!("payg bill b{charge} of workspace w{account}"), charge, &hash])?;
     let tx_id = c.last_insert_rowid();
     let postings = load.postings_per_charge.max(2);
     for p in 0..postings {
@@ -95,12 +97,12 @@ fn write_charge(c: &Connection, charge: u64, load: RawLoad, seq: &mut [i64]) -> 
         exec(c, sql, params![tx_id, p, account, book, amount, charge])?;
     }
     let sql = "UPDATE billing_account SET journal_seq = ?2, journal_head = ?3 WHERE billing_account_id = ?1";
-    exec(c, sql, params![account, s, hash])?;
+    exec(c, sql, params![account, s, &hash])?;
     let sql = "INSERT INTO charge (billing_account_id, workspace_id, bill_id, category, settlement, amount_minor, \
                currency, bill_date, policy_version, settled_at_ms, fingerprint, journal_tx_id) \
                VALUES (?1, ?2, ?3, 'payg', 'billing_center', ?4, 'CNY', '2026-11-25', 1, ?5, ?6, ?7)";
     let bill = format!("b{charge}");
-    exec(c, sql, params![account, format!("w{account}"), bill, 100, charge, hash, tx_id])?;
+    exec(c, sql, params![account, format!("w{account}"), bill, 100, charge, &hash, tx_id])?;
     let charge_id = c.last_insert_rowid();
     for d in 1..postings {
         let sql = "INSERT INTO charge_deduction (charge_id, deduction_idx, billing_account_id, class, instrument_id, \

@@ -131,7 +131,7 @@ pub(crate) fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
             bill_date: Date::parse(date).ok_or_else(|| bad("bill date", date))?,
             policy_version: r.get(10)?,
             settled_at: Timestamp(r.get(11)?),
-            fingerprint: r.get(12)?,
+            fingerprint: crate::rows::hash(r, 12)?,
             journal_tx_id: JournalTxId(r.get(13)?),
             deductions: Vec::new(),
         },
@@ -327,8 +327,8 @@ fn tx_row(r: &Row<'_>) -> rusqlite::Result<JournalTxRecord> {
         kind: EntryKind::parse(&kind).ok_or_else(|| to_sql_err(corrupt("entry kind", &kind)))?,
         memo: r.get(4)?,
         at: Timestamp(r.get(5)?),
-        prev_hash: r.get(6)?,
-        hash: r.get(7)?,
+        prev_hash: crate::rows::hash(r, 6)?,
+        hash: crate::rows::hash(r, 7)?,
         postings: Vec::new(),
     })
 }

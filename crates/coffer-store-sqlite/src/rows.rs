@@ -10,6 +10,7 @@ use coffer_core::voucher::{Voucher, VoucherKind, VoucherStatus};
 use coffer_core::workspace::{CloudProvider, Settlement, Workspace};
 use coffer_store::records::{AccountRecord, CardRecord, VoucherOrigin, VoucherRecord};
 use coffer_store::StoreError;
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::Row;
 
 pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
@@ -19,6 +20,62 @@ pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
 /// Wraps a conversion failure so it can travel through rusqlite's row mapping.
 pub(crate) fn to_sql_err(e: StoreError) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+/// A SHA-256 hash (64 lowercase hex digits everywhere else in Coffer) as stored:
+/// its 32 bytes, half the space. The journal holds two per transaction and a charge
+/// one, so this is 64 to 96 bytes per charge. Text that is not 64 lowercase hex
+/// digits (Coffer writes none) is stored as it is, so reading gives back exactly
+/// what was written. The columns keep their declared TEXT type: a declared type
+/// does not bind a value's storage class in SQLite, and retyping would mean
+/// rebuilding the tables and their foreign keys (migration 0009).
+pub(crate) enum StoredHash<'a> {
+    Bytes([u8; 32]),
+    Text(&'a str),
+}
+
+impl<'a> StoredHash<'a> {
+    pub(crate) fn of(text: &'a str) -> StoredHash<'a> {
+        let mut bytes = [0_u8; 32];
+        let lowercase = text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        match lowercase && hex::decode_to_slice(text, &mut bytes).is_ok() {
+            true => StoredHash::Bytes(bytes),
+            false => StoredHash::Text(text),
+        }
+    }
+}
+
+impl ToSql for StoredHash<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            StoredHash::Bytes(bytes) => ValueRef::Blob(bytes),
+            StoredHash::Text(text) => ValueRef::Text(text.as_bytes()),
+        }))
+    }
+}
+
+/// Reads a hash column written as [`StoredHash`] (or as text before migration
+/// 0009) into `into`, as hex digits.
+pub(crate) fn read_hash(value: ValueRef<'_>, into: &mut String) -> rusqlite::Result<()> {
+    into.clear();
+    match value {
+        ValueRef::Blob(bytes) => {
+            let mut digits = [0_u8; 64];
+            match hex::encode_to_slice(bytes, &mut digits) {
+                Ok(()) => into.extend(digits.iter().map(|d| char::from(*d))),
+                Err(_) => into.push_str(&hex::encode(bytes)),
+            }
+        }
+        ValueRef::Text(_) => into.push_str(value.as_str()?),
+        other => return Err(to_sql_err(corrupt("hash", other.data_type()))),
+    }
+    Ok(())
+}
+
+pub(crate) fn hash(r: &Row<'_>, idx: usize) -> rusqlite::Result<String> {
+    let mut text = String::with_capacity(64);
+    read_hash(r.get_ref(idx)?, &mut text)?;
+    Ok(text)
 }
 
 pub(crate) fn amount(minor: i64) -> Result<Amount, StoreError> {
@@ -49,7 +106,7 @@ pub(crate) fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
             transfer_reference: transfer_reference(id),
         },
         journal_seq: r.get(5)?,
-        journal_head: r.get(6)?,
+        journal_head: hash(r, 6)?,
         created_at: Timestamp(r.get(7)?),
     })
 }
@@ -143,5 +200,26 @@ pub(crate) fn from_sql_err(e: rusqlite::Error) -> StoreError {
             Err(other) => StoreError::Backend(other.to_string()),
         },
         other => crate::map_err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_reads_back_exactly_as_written_whether_stored_as_bytes_or_text() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap_or_else(|e| panic!("{e}"));
+        conn.execute_batch("CREATE TABLE t (h TEXT NOT NULL)").unwrap_or_else(|e| panic!("{e}"));
+        let lower = "82fc8765ba2861f701ca87d76b2db23d202e6dfa4da2bbfbd19501a8b86cd8bd";
+        let upper = lower.to_uppercase();
+        for (text, stored_as) in [(lower, "blob"), (upper.as_str(), "text"), ("h1", "text"), ("", "text")] {
+            conn.execute("DELETE FROM t", []).unwrap_or_else(|e| panic!("{e}"));
+            conn.execute("INSERT INTO t (h) VALUES (?1)", [StoredHash::of(text)]).unwrap_or_else(|e| panic!("{e}"));
+            let (back, kind) = conn
+                .query_row("SELECT h, typeof(h) FROM t", [], |r| Ok((hash(r, 0)?, r.get::<_, String>(1)?)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((back.as_str(), kind.as_str()), (text, stored_as));
+        }
     }
 }

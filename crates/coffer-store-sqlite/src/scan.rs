@@ -11,7 +11,7 @@ use coffer_store::{IdSpan, ScanBounds, StoreResult};
 use rusqlite::{Connection, Row, Rows};
 
 use crate::reads::{charge_row, deduction_row, CHARGE_COLUMNS, TX_COLUMNS};
-use crate::rows::{corrupt, from_sql_err, to_sql_err};
+use crate::rows::{corrupt, from_sql_err, read_hash, to_sql_err};
 
 type R<T> = StoreResult<T>;
 
@@ -84,10 +84,8 @@ fn fill_tx(r: &Row<'_>, rec: &mut JournalTxRecord) -> rusqlite::Result<()> {
     rec.memo.clear();
     rec.memo.push_str(text(4)?);
     rec.at = coffer_core::time::Timestamp(r.get(5)?);
-    rec.prev_hash.clear();
-    rec.prev_hash.push_str(text(6)?);
-    rec.hash.clear();
-    rec.hash.push_str(text(7)?);
+    read_hash(r.get_ref(6)?, &mut rec.prev_hash)?;
+    read_hash(r.get_ref(7)?, &mut rec.hash)?;
     Ok(())
 }
 

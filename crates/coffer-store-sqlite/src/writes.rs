@@ -10,6 +10,7 @@ use coffer_store::records::*;
 use coffer_store::{StoreError, StoreResult, WriteTx};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::rows::StoredHash;
 use crate::{map_err, reads, SqliteWriteTx};
 
 type R<T> = StoreResult<T>;
@@ -34,7 +35,14 @@ impl WriteTx for SqliteWriteTx<'_> {
             c,
             "INSERT INTO billing_account (name, currency, time_zone, arrears_limit_minor, journal_head, created_at_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![new.name, new.currency.code(), new.time_zone, new.arrears_limit_minor, GENESIS_HASH, new.created_at.0],
+            params![
+                new.name,
+                new.currency.code(),
+                new.time_zone,
+                new.arrears_limit_minor,
+                StoredHash::of(GENESIS_HASH),
+                new.created_at.0
+            ],
         )?;
         Ok(AccountId(c.last_insert_rowid()))
     }
@@ -288,7 +296,8 @@ fn savepoint<T>(c: &Connection, f: impl FnOnce(&Connection) -> R<T>) -> R<T> {
 fn append_journal(c: &Connection, new: &NewJournalTx) -> R<JournalTxId> {
     let sql = "INSERT INTO journal_tx (billing_account_id, seq, kind, memo, at_ms, prev_hash, hash) \
                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    let p = params![new.account_id.0, new.seq, new.kind.as_str(), new.memo, new.at.0, new.prev_hash, new.hash];
+    let (prev_hash, hash) = (StoredHash::of(&new.prev_hash), StoredHash::of(&new.hash));
+    let p = params![new.account_id.0, new.seq, new.kind.as_str(), new.memo, new.at.0, prev_hash, hash];
     exec(c, sql, p)?;
     let tx_id = c.last_insert_rowid();
     for (idx, posting) in new.postings.iter().enumerate() {
@@ -309,7 +318,7 @@ fn append_journal(c: &Connection, new: &NewJournalTx) -> R<JournalTxId> {
     }
     let sql = "UPDATE billing_account SET journal_seq = ?2, journal_head = ?3 \
                WHERE billing_account_id = ?1 AND journal_seq = ?2 - 1";
-    exec_one(c, sql, params![new.account_id.0, new.seq, new.hash], "journal chain head")?;
+    exec_one(c, sql, params![new.account_id.0, new.seq, hash], "journal chain head")?;
     Ok(JournalTxId(tx_id))
 }
 
@@ -330,7 +339,7 @@ fn insert_charge(c: &Connection, new: &NewCharge) -> R<ChargeId> {
         new.bill_date.to_string(),
         new.policy_version,
         new.settled_at.0,
-        new.fingerprint,
+        StoredHash::of(&new.fingerprint),
         new.journal_tx_id.0
     ];
     exec(c, sql, p)?;

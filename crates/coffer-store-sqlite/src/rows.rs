@@ -61,9 +61,9 @@ pub(crate) fn read_hash(value: ValueRef<'_>, into: &mut String) -> rusqlite::Res
     match value {
         ValueRef::Blob(bytes) => {
             let mut digits = [0_u8; 64];
-            match hex::encode_to_slice(bytes, &mut digits) {
-                Ok(()) => into.extend(digits.iter().map(|d| char::from(*d))),
-                Err(_) => into.push_str(&hex::encode(bytes)),
+            match hex::encode_to_slice(bytes, &mut digits).map(|()| std::str::from_utf8(&digits)) {
+                Ok(Ok(text)) => into.push_str(text),
+                _ => into.push_str(&hex::encode(bytes)),
             }
         }
         ValueRef::Text(_) => into.push_str(value.as_str()?),

@@ -56,11 +56,28 @@ fn a_charge_that_no_longer_matches_its_journal_transaction_is_named(engine: Engi
     assert!(problems.iter().any(|p| p.contains("charge 3: deductions do not add up")), "{problems:?}");
 }
 
+/// Two charges claiming one journal transaction would be one bill paid once but
+/// settled twice: the second claim is named, and the transaction it left behind
+/// settles no charge.
+fn a_journal_transaction_claimed_by_two_charges_is_reported(engine: Engine) {
+    let t = ledger_with_history(engine);
+    let problems = tamper(
+        &t,
+        "UPDATE charge SET journal_tx_id = (SELECT journal_tx_id FROM charge WHERE charge_id = 2) WHERE charge_id = 3",
+    );
+    let unmatched: Vec<_> = problems.iter().filter(|p| p.contains("claimed by another charge")).collect();
+    assert_eq!(unmatched.len(), 1, "{problems:?}");
+    assert!(unmatched[0].contains("charge 3:"), "{problems:?}");
+    let unclaimed: Vec<_> = problems.iter().filter(|p| p.contains("settles a charge that does not exist")).collect();
+    assert_eq!(unclaimed.len(), 1, "{problems:?}");
+}
+
 /// The journal is checked in spans on two threads and the spans are spliced, so a
 /// wrong balance after must be found whether it falls inside a span or where two
-/// meet. With 41 transactions each span holds two or three, so every position is
-/// tried. (At a span's start the wrong figure may also be reported at the next
-/// posting of that book; the final balances stay right.)
+/// meet. With 41 transactions the spans hold from ten down to one, and every
+/// transaction is tampered with in turn, so every position is tried. (At a span's
+/// start the wrong figure may also be reported at the next posting of that book;
+/// the final balances stay right.)
 fn an_edited_balance_after_is_found_wherever_it_falls_among_the_spans(engine: Engine) {
     let t = spawn_app(engine);
     let a = t.account("CNY");
@@ -87,6 +104,7 @@ fn an_edited_balance_after_is_found_wherever_it_falls_among_the_spans(engine: En
 engine_tests!(
     an_edited_balance_after_is_found_wherever_it_falls_among_the_spans,
     a_charge_that_no_longer_matches_its_journal_transaction_is_named,
+    a_journal_transaction_claimed_by_two_charges_is_reported,
     an_edited_posting_breaks_the_hash_chain_and_the_balances,
     a_changed_stored_balance_is_reported,
     a_deleted_journal_transaction_is_reported,

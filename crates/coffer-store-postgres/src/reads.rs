@@ -472,7 +472,7 @@ macro_rules! impl_reads {
             fn scan_journal(&mut self, span: IdSpan, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
                 self.read(|c| crate::scan::journal(c, span, visit))
             }
-            fn scan_charges(&mut self, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+            fn scan_charges(&mut self, span: IdSpan, visit: &mut dyn FnMut(&ScannedCharge) -> R<()>) -> R<()> {
                 self.read(|c| crate::scan::charges(c, span, visit))
             }
             fn scan_bounds(&mut self) -> R<coffer_store::ScanBounds> {

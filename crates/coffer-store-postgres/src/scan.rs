@@ -6,12 +6,16 @@
 //! transaction and charge. All chunks run in the caller's read transaction, so they
 //! see one snapshot.
 
-use coffer_store::records::{ChargeRecord, JournalTxRecord};
+use coffer_core::ids::{AccountId, ChargeId, JournalTxId};
+use coffer_core::policy::Category;
+use coffer_core::time::Timestamp;
+use coffer_core::workspace::SettlementKind;
+use coffer_store::records::{JournalTxRecord, ScannedCharge};
 use coffer_store::{IdSpan, ScanBounds, StoreResult};
 use postgres::Row;
 
-use crate::reads::{charge_row, deduction_row, posting_row, tx_row, CHARGE_COLUMNS, TX_COLUMNS};
-use crate::rows::get;
+use crate::reads::{deduction_row, posting_row, tx_row, TX_COLUMNS};
+use crate::rows::{amount, corrupt, get, get_u32};
 use crate::Conn;
 
 type R<T> = StoreResult<T>;
@@ -21,12 +25,8 @@ type R<T> = StoreResult<T>;
 const CHUNK: i64 = 5_000;
 
 pub(crate) fn bounds(c: &mut Conn) -> R<ScanBounds> {
-    let row = c.query_one(
-        "SELECT (SELECT coalesce(max(journal_tx_id), 0) FROM journal_tx), \
-                (SELECT coalesce(max(charge_id), 0) FROM charge)",
-        &[],
-    )?;
-    Ok(ScanBounds { journal_tx_id_max: get(&row, 0)?, charge_id_max: get(&row, 1)? })
+    let row = c.query_one("SELECT coalesce(max(journal_tx_id), 0) FROM journal_tx", &[])?;
+    Ok(ScanBounds { journal_tx_id_max: get(&row, 0)? })
 }
 
 /// The journal transactions in `span` with their postings, in id order.
@@ -47,19 +47,35 @@ pub(crate) fn journal(c: &mut Conn, span: IdSpan, visit: &mut dyn FnMut(&Journal
 }
 
 /// The charges in `span` with their deductions, in id order.
-pub(crate) fn charges(c: &mut Conn, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+pub(crate) fn charges(c: &mut Conn, span: IdSpan, visit: &mut dyn FnMut(&ScannedCharge) -> R<()>) -> R<()> {
     let scan = Chunked {
-        parents: &format!(
-            "SELECT {CHARGE_COLUMNS} FROM charge WHERE charge_id > $1 AND charge_id <= $3 ORDER BY charge_id LIMIT $2"
-        ),
+        parents: "SELECT charge_id, billing_account_id, category, settlement, amount_minor, policy_version, \
+                  settled_at_ms, journal_tx_id FROM charge WHERE charge_id > $1 AND charge_id <= $3 \
+                  ORDER BY charge_id LIMIT $2",
         children: "SELECT charge_id, class, instrument_id, amount_minor FROM charge_deduction \
                    WHERE charge_id > $1 AND charge_id <= $2 ORDER BY charge_id, deduction_idx",
     };
-    let add = |charge: &mut ChargeRecord, row: &Row| {
-        charge.charge.deductions.push(deduction_row(row, 1)?);
+    let add = |charge: &mut ScannedCharge, row: &Row| {
+        charge.deductions.push(deduction_row(row, 1)?);
         Ok(())
     };
-    scan.run(c, span, charge_row, |charge| charge.id.0, add, visit)
+    scan.run(c, span, scanned_charge, |charge| charge.id.0, add, visit)
+}
+
+/// A charge from the columns of the scan above, without its deductions.
+fn scanned_charge(r: &Row) -> R<ScannedCharge> {
+    let (category, settlement): (&str, &str) = (get(r, 2)?, get(r, 3)?);
+    Ok(ScannedCharge {
+        id: ChargeId(get(r, 0)?),
+        account_id: AccountId(get(r, 1)?),
+        category: Category::parse(category).ok_or_else(|| corrupt("category", category))?,
+        settlement: SettlementKind::parse(settlement).ok_or_else(|| corrupt("settlement", settlement))?,
+        amount: amount(get(r, 4)?)?,
+        policy_version: get_u32(r, 5)?,
+        settled_at: Timestamp(get(r, 6)?),
+        journal_tx_id: JournalTxId(get(r, 7)?),
+        deductions: Vec::new(),
+    })
 }
 
 /// A parent table read in key order, [`CHUNK`] rows per query (`parents` takes the

@@ -453,7 +453,7 @@ macro_rules! impl_reads {
             fn scan_journal(&mut self, span: IdSpan, visit: &mut dyn FnMut(&JournalTxRecord) -> R<()>) -> R<()> {
                 crate::scan::journal(self.conn(), span, visit)
             }
-            fn scan_charges(&mut self, span: IdSpan, visit: &mut dyn FnMut(&ChargeRecord) -> R<()>) -> R<()> {
+            fn scan_charges(&mut self, span: IdSpan, visit: &mut dyn FnMut(&ScannedCharge) -> R<()>) -> R<()> {
                 crate::scan::charges(self.conn(), span, visit)
             }
             fn scan_bounds(&mut self) -> R<coffer_store::ScanBounds> {

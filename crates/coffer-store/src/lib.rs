@@ -96,11 +96,10 @@ impl IdSpan {
     pub const ALL: IdSpan = IdSpan { after: i64::MIN, up_to: i64::MAX };
 }
 
-/// The largest ids of the scanned tables (0 when empty).
+/// The largest id of the scanned journal (0 when empty).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanBounds {
     pub journal_tx_id_max: i64,
-    pub charge_id_max: i64,
 }
 
 /// Connections of a store's pool: lent out to a transaction, and idle.
@@ -148,14 +147,14 @@ pub trait Reads: events::EventReads + arrears::ArrearsReads {
         span: IdSpan,
         visit: &mut dyn FnMut(&JournalTxRecord) -> StoreResult<()>,
     ) -> StoreResult<()>;
-    /// The charges with ids in `span`, with their deductions, in id order; the same
-    /// contract as [`Reads::scan_journal`].
+    /// The charges with ids in `span`, with their deductions, in id order, as much of
+    /// each as `verify` checks; the same contract as [`Reads::scan_journal`].
     fn scan_charges(
         &mut self,
         span: IdSpan,
-        visit: &mut dyn FnMut(&ChargeRecord) -> StoreResult<()>,
+        visit: &mut dyn FnMut(&ScannedCharge) -> StoreResult<()>,
     ) -> StoreResult<()>;
-    /// The largest journal transaction and charge ids, to split the scans by.
+    /// The largest journal transaction id, to split the journal scan by.
     fn scan_bounds(&mut self) -> StoreResult<ScanBounds>;
 
     // The money rails.

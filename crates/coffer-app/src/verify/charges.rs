@@ -8,7 +8,7 @@ use coffer_core::planner::Source;
 use coffer_core::policy::{DeductionPolicy, InstrumentClass};
 use coffer_core::time::{Timestamp, WindowPosition};
 use coffer_core::voucher::{Voucher, VoucherKind};
-use coffer_store::records::{AccountRecord, ChargeRecord};
+use coffer_store::records::{AccountRecord, ScannedCharge};
 use coffer_store::{IdSpan, Reads};
 
 use super::{Balances, HashMap, VerifyReport};
@@ -56,7 +56,7 @@ pub(super) fn check_span(
     let mut found = Claims { span, claims: Vec::new(), report: VerifyReport::default() };
     r.scan_charges(span, &mut |c| {
         found.report.charges += 1;
-        found.claims.push((c.charge.journal_tx_id, c.charge.amount.minor()));
+        found.claims.push((c.journal_tx_id, c.amount.minor()));
         check_charge(c, policy, accounts, &mut found.report);
         Ok(())
     })?;
@@ -78,8 +78,8 @@ pub(super) fn name_unmatched(
         if next.peek() == Some(&&at) {
             next.next();
             report.problems.push(format!(
-                "account {} charge {}: its journal transaction is missing or does not match",
-                c.charge.account_id, c.id
+                "account {} charge {}: its journal transaction is missing, does not match, or is claimed by another charge",
+                c.account_id, c.id
             ));
         }
         at += 1;
@@ -88,9 +88,8 @@ pub(super) fn name_unmatched(
     Ok(())
 }
 
-fn check_charge(c: &ChargeRecord, policy: &DeductionPolicy, accounts: &Accounts, report: &mut VerifyReport) {
-    let ch = &c.charge;
-    let problem = |what: &str| format!("account {} charge {}: {what}", ch.account_id, c.id);
+fn check_charge(ch: &ScannedCharge, policy: &DeductionPolicy, accounts: &Accounts, report: &mut VerifyReport) {
+    let problem = |what: &str| format!("account {} charge {}: {what}", ch.account_id, ch.id);
     let total: i64 = ch.deductions.iter().map(|d| d.amount.minor()).sum();
     if total != ch.amount.minor() {
         report.problems.push(problem("deductions do not add up to the amount"));

@@ -12,7 +12,8 @@
 //! both threads take in turn ([`journal`]: each span is checked alone and the spans
 //! are spliced in order); one thread first checks every charge against its
 //! instruments ([`charges`]) and keeps each charge's claim on its journal
-//! transaction, matched against the journal once both are done.
+//! transaction, matched against the journal once both are done: every settled
+//! charge transaction must be claimed by exactly one charge, for its revenue.
 
 mod charges;
 mod journal;

@@ -355,3 +355,58 @@ fn splice_chain(id: AccountId, tip: &mut Tip, chain: Chain, problems: &mut Vec<S
     tip.seq = chain.seq;
     tip.head = chain.head;
 }
+
+#[cfg(test)]
+mod tests {
+    use coffer_core::time::Timestamp;
+
+    use super::*;
+
+    fn tx_of(account: i64, seq: i64) -> JournalTxRecord {
+        JournalTxRecord {
+            id: JournalTxId(seq),
+            account_id: AccountId(account),
+            seq,
+            kind: EntryKind::CashCredit,
+            memo: String::new(),
+            at: Timestamp(0),
+            prev_hash: GENESIS_HASH.to_owned(),
+            hash: GENESIS_HASH.to_owned(),
+            postings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn chains_are_kept_apart_by_account_whether_their_ids_index_the_vector_or_the_map() {
+        let accounts = [3, DENSE_ACCOUNT_IDS - 1, DENSE_ACCOUNT_IDS, 1 << 40, -7];
+        let mut chains = Chains::default();
+        for (n, account) in accounts.iter().enumerate() {
+            chains.of(&tx_of(*account, 1)).seq = n as i64 + 100;
+        }
+        // A second transaction of an account finds its chain, not a new one.
+        for (n, account) in accounts.iter().enumerate() {
+            assert_eq!(chains.of(&tx_of(*account, 2)).seq, n as i64 + 100, "account {account}");
+        }
+        let mut found: Vec<(i64, i64)> = chains.into_entries().map(|(id, chain)| (id.0, chain.seq)).collect();
+        found.sort_unstable();
+        let mut expected: Vec<(i64, i64)> = (accounts.iter().enumerate()).map(|(n, a)| (*a, n as i64 + 100)).collect();
+        expected.sort_unstable();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn a_book_list_holds_more_books_than_it_keeps_in_place() {
+        let mut books = BookList::default();
+        let count = BOOKS_IN_PLACE as i64 + 4;
+        for instrument in 0..count {
+            books.push(((Book::Voucher, instrument), Running { sum_minor: instrument, after_minor: 0 }));
+        }
+        for instrument in 0..count {
+            let running = books.get_mut((Book::Voucher, instrument)).map(|r| r.sum_minor);
+            assert_eq!(running, Some(instrument));
+        }
+        assert!(books.get_mut((Book::Card, 0)).is_none());
+        let order: Vec<i64> = books.into_entries().map(|((_, instrument), _)| instrument).collect();
+        assert_eq!(order, (0..count).collect::<Vec<_>>());
+    }
+}

@@ -78,9 +78,10 @@ fn scanned_charge(r: &Row) -> R<ScannedCharge> {
     })
 }
 
-/// A parent table read in key order, [`CHUNK`] rows per query (`parents` takes the
-/// id to start after, the limit and the span's last id), and the children of each chunk by one range
-/// query (`children` takes the chunk's id range and yields the parent id first).
+/// A parent table read in key order, [`CHUNK`] rows per query (`parents` takes
+/// the id to start after, the limit and the span's last id), and the children of
+/// each chunk by one range query (`children` takes the chunk's id range and yields
+/// the parent id first).
 struct Chunked<'a> {
     parents: &'a str,
     children: &'a str,

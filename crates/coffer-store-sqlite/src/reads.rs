@@ -102,8 +102,8 @@ pub(crate) const CHARGE_COLUMNS: &str = "charge_id, billing_account_id, workspac
      reversed_at_ms, reversal_journal_tx_id, reversal_reason";
 
 pub(crate) fn charge_row(r: &Row<'_>) -> rusqlite::Result<ChargeRecord> {
-    // Text columns are read in place: `verify` decodes every charge, and a String
-    // per column was a third of its charge scan.
+    // Text columns are read in place rather than copied into a String each; the
+    // parsed ids own their text anyway.
     let text = |idx: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(idx)?.as_str()?) };
     let bad = |what: &str, v: &str| to_sql_err(corrupt(what, v));
     let (ws, bill, cat, set, date) = (text(2)?, text(3)?, text(4)?, text(5)?, text(9)?);

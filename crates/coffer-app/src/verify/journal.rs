@@ -43,10 +43,11 @@ impl Head {
     }
 }
 
-/// One account's chain inside a piece, with its books held in place, so that
-/// the state every transaction reads and writes is one run of memory. With thousands of
-/// accounts in random order, each scattered piece of it was a cache miss, and
-/// those misses were most of the journal check's own time.
+/// One account's chain inside a piece, with its books held in place, so that the
+/// state every transaction reads and writes is one run of memory. With thousands
+/// of accounts in random order, each scattered piece of it was a cache miss, and
+/// those misses were most of the journal check's own time. The first postings are
+/// kept apart from the books on purpose: only the splice reads them.
 struct Chain {
     seq: i64,
     head: Head,
